@@ -1,0 +1,28 @@
+# One command for each job; `make help` lists them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the toolkit with its test tools into it
+
+run: $(STAMP) ## the main job: load and annotate seeds/, execute the notebooks, export figures/
+	$(BIN)/toolkit run
+
+test: $(STAMP) ## run the whole test suite (unit, case files, notebooks, evaluation floors)
+	$(BIN)/python -m pytest
+
+clean: ## remove build outputs (keeps .venv, seeds/ and figures/)
+	rm -rf build

@@ -1,0 +1,25 @@
+"""Shared fixtures: paths to the project's seeds and to ../shared/data (absent on a user's clone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SEED = SEEDS / "000_a1bbb6199e38b69c.txt"
+SHARED = ROOT.parent / "shared" / "data"
+
+needs_shared = pytest.mark.skipif(
+    not SHARED.exists(), reason="../shared/data is not present (it is only on developer machines)"
+)
+
+
+@pytest.fixture(scope="session")
+def seed_article():
+    """The seed article, loaded by the toolkit's loader."""
+    from toolkit import load_articles
+
+    (article,) = load_articles(SEED)
+    return article

@@ -1,0 +1,25 @@
+"""Load, annotate and analyse news articles in Jupyter: entities, quotes, stance, money figures."""
+
+from __future__ import annotations
+
+import logging
+
+from .article import Article, Removed
+from .errors import ArticleFormatError, CodebookError, GoldFormatError, ModelNotFoundError, ToolkitError
+from .loader import LoadResult, Skipped, load_articles
+
+__all__ = [
+    "Article",
+    "ArticleFormatError",
+    "CodebookError",
+    "GoldFormatError",
+    "LoadResult",
+    "ModelNotFoundError",
+    "Removed",
+    "Skipped",
+    "ToolkitError",
+    "load_articles",
+]
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

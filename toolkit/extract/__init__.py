@@ -1,0 +1,1 @@
+"""Annotators: pure functions from a parsed article to records (no I/O)."""

@@ -1,0 +1,26 @@
+"""TextBlob sentiment (the Pattern lexicon shipped inside textblob; no NLTK corpora needed)."""
+
+from __future__ import annotations
+
+import functools
+
+
+@functools.cache
+def _analyzer():
+    from textblob.en.sentiments import PatternAnalyzer
+
+    return PatternAnalyzer()
+
+
+def sentiment(text: str) -> tuple[float, float]:
+    """Return ``(polarity, subjectivity)`` of ``text``, rounded to 4 places.
+
+    >>> sentiment("a terrible, awful mistake")
+    (-1.0, 1.0)
+    >>> sentiment("")
+    (0.0, 0.0)
+    """
+    if not text.strip():
+        return 0.0, 0.0
+    polarity, subjectivity = _analyzer().analyze(text)
+    return round(float(polarity), 4), round(float(subjectivity), 4)

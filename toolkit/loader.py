@@ -1,0 +1,429 @@
+"""Read articles from files and folders: the only code in the toolkit that reads article files.
+
+Formats: ``.txt``/``.md`` (text copied from a web page), ``.html``/``.htm`` (a saved page; the main
+text is extracted by trafilatura), ``.json`` (one article object or a list), ``.jsonl`` (one per
+line) and ``.csv`` (one per row). One bad file or record never stops the batch: it is skipped and
+named, with the reason and what to do, in ``LoadResult.skipped``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email.utils
+import io
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .article import Article
+from .cleaning import clean_blocks, normalize_text, split_blocks, split_names
+from .errors import ArticleFormatError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv")
+SIDECAR_SUFFIX = ".meta.json"
+
+# Field names seen in the wild, in order of preference (matched case-insensitively).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content", "article", "full_text", "maintext"),
+    "title": ("title", "headline", "heading"),
+    "published": ("published", "date", "publish_date", "published_at", "pubdate", "date_publish"),
+    "url": ("url", "link", "href"),
+    "authors": ("authors", "author", "byline", "by"),
+    "outlet": ("outlet", "source", "publisher", "site", "sitename", "domain"),
+    "id": ("id", "article_id", "uid", "guid"),
+    "contributors": ("contributors",),
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or record that was not loaded, with the reason and the fix."""
+
+    path: str
+    reason: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        return str(ArticleFormatError(self.path, self.reason, where=self.where))
+
+
+class LoadResult(list[Article]):
+    """The loaded articles (a list), plus ``skipped``: what could not be loaded and why."""
+
+    def __init__(self, articles: Iterable[Article] = (), skipped: Iterable[Skipped] = ()):
+        super().__init__(articles)
+        self.skipped: list[Skipped] = list(skipped)
+
+    def summary(self) -> str:
+        """Return a short report: loaded N, skipped M with the reasons."""
+        lines = [f"loaded {len(self)} article(s), skipped {len(self.skipped)}"]
+        lines += [f"  skipped {s}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def load_articles(
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> LoadResult:
+    """Return the articles found in ``paths`` (files or folders, searched recursively).
+
+    Folders are walked in sorted order; hidden files, ``README*``, ``*.meta.json`` sidecars and
+    ``labels/`` folders are not articles. Articles with the same normalised text are kept once.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    result = LoadResult()
+    seen_text: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for path in _expand(paths, result):
+        try:
+            articles = list(_read_file(path, max_bytes=max_bytes, skipped=result.skipped))
+        except ArticleFormatError as err:
+            result.skipped.append(Skipped(err.path, err.reason, err.where))
+            continue
+        for article in articles:
+            key = re.sub(r"\W+", " ", article.text.casefold()).strip()
+            if key in seen_text:
+                result.skipped.append(
+                    Skipped(article.path, f"duplicate of article {seen_text[key]}; kept once",
+                            article.article_id)
+                )
+                continue
+            if article.article_id in seen_ids:
+                article = _with_id(article, _unique_id(article.article_id, seen_ids))
+            seen_text[key] = article.article_id
+            seen_ids.add(article.article_id)
+            result.append(article)
+    for skipped in result.skipped:
+        log.warning("skipped %s", skipped)
+    return result
+
+
+def _with_id(article: Article, article_id: str) -> Article:
+    from dataclasses import replace
+
+    return replace(article, article_id=article_id)
+
+
+def _unique_id(base: str, seen: set[str]) -> str:
+    n = 2
+    while f"{base}~{n}" in seen:
+        n += 1
+    return f"{base}~{n}"
+
+
+def _expand(paths: Iterable[str | os.PathLike], result: LoadResult) -> Iterator[Path]:
+    """Yield the article files under ``paths``, recording paths that do not exist."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path, onerror=None, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "labels")
+                for name in sorted(files):
+                    if _is_article_name(name):
+                        yield Path(root) / name
+        elif path.exists() or path.is_symlink():
+            yield path
+        else:
+            result.skipped.append(
+                Skipped(str(path), "no such file or folder: check the path (it is relative to "
+                        f"{Path.cwd()})")
+            )
+
+
+def _is_article_name(name: str) -> bool:
+    lower = name.lower()
+    return (
+        lower.endswith(SUFFIXES)
+        and not lower.startswith((".", "_", "readme"))
+        and not lower.endswith(SIDECAR_SUFFIX)
+    )
+
+
+# --------------------------------------------------------------------------------------- bytes
+
+
+def read_bytes(path: Path, *, max_bytes: int) -> bytes:
+    """Return the bytes of ``path``, refusing unreadable, empty or oversized files."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ArticleFormatError(
+                path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
+                "split it, or raise the limit (load_articles(max_bytes=...), --max-mb)"
+            )
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except PermissionError:
+        raise ArticleFormatError(path, "permission denied: make the file readable") from None
+    except OSError as err:
+        raise ArticleFormatError(path, f"cannot read the file ({err.strerror or err}): "
+                                 "check that it is a regular file") from None
+    if len(data) > max_bytes:
+        raise ArticleFormatError(path, f"file grew over the {max_bytes / 1e6:.0f} MB limit")
+    if not data.strip():
+        raise ArticleFormatError(path, "file is empty: remove it or add the article text")
+    return data
+
+
+def decode(data: bytes, path: Path) -> tuple[str, str]:
+    """Return ``(text, encoding)``: UTF-8 first, then the encoding charset-normalizer detects."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:8192]:
+        raise ArticleFormatError(
+            path, "binary file (NUL bytes): this is not a text article; export it as "
+            ".txt, .html, .json, .jsonl or .csv"
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as err:
+        first_bad = err.start
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.3:
+        raise ArticleFormatError(
+            path, f"undecodable bytes (not UTF-8 from byte {first_bad}, and no other encoding "
+            "fits): re-save the file as UTF-8"
+        )
+    return str(best), best.encoding
+
+
+# --------------------------------------------------------------------------------------- formats
+
+
+def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped]) -> Iterator[Article]:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ArticleFormatError(
+            path, f"unknown file type {suffix or '(none)'}: use one of {', '.join(SUFFIXES)}"
+        )
+    text, encoding = decode(read_bytes(path, max_bytes=max_bytes), path)
+    if suffix in (".txt", ".md"):
+        yield _from_pasted_text(path, text, encoding)
+    elif suffix in (".html", ".htm"):
+        yield _from_html(path, text, encoding)
+    elif suffix == ".json":
+        yield from _from_records(path, _json_records(path, text), encoding, skipped, "item")
+    elif suffix == ".jsonl":
+        yield from _from_records(path, _jsonl_records(path, text, skipped), encoding, skipped,
+                                 "line")
+    else:
+        yield from _from_records(path, _csv_records(path, text), encoding, skipped, "row")
+
+
+def _sidecar(path: Path) -> dict[str, Any]:
+    """Return the metadata in ``<name>.meta.json`` beside a text or HTML article, if any."""
+    meta = path.with_name(path.stem + SIDECAR_SUFFIX)
+    if not meta.exists():
+        return {}
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ArticleFormatError(meta, f"metadata sidecar is not valid JSON ({err}): fix it or "
+                                 "remove it") from None
+    if not isinstance(data, dict):
+        raise ArticleFormatError(meta, "metadata sidecar must be one JSON object")
+    return data
+
+
+def _from_pasted_text(path: Path, text: str, encoding: str) -> Article:
+    meta = _sidecar(path)
+    text = normalize_text(text)
+    title = str(_field(meta, "title") or "")
+    if path.suffix.lower() == ".md":
+        # a leading "# Title" is the headline
+        match = re.match(r"\s*#\s+(.+)\n", text)
+        if match and not title:
+            title, text = match.group(1).strip(), text[match.end():]
+        text = re.sub(r"(?m)^#{1,6}\s+", "", text)
+    cleaned = clean_blocks(split_blocks(text), title=title, title_in_body=not title)
+    return _article(path, path.stem, meta, cleaned, encoding)
+
+
+def _from_html(path: Path, html: str, encoding: str) -> Article:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True,
+    )
+    body = getattr(doc, "text", None) if doc is not None else None
+    if not body or not body.strip():
+        raise ArticleFormatError(
+            path, "no article body found in this HTML page: save the full article page, or "
+            "paste its text into a .txt file"
+        )
+    meta = {
+        "title": doc.title or "",
+        "authors": doc.author or "",
+        "published": doc.date or "",
+        "outlet": doc.sitename or "",
+        "url": doc.url or "",
+    }
+    meta.update({k: v for k, v in _sidecar(path).items() if v})
+    # trafilatura puts one paragraph per line
+    blocks = split_blocks(normalize_text(body).replace("\n", "\n\n"))
+    cleaned = clean_blocks(blocks, title=str(meta["title"]))
+    return _article(path, path.stem, meta, cleaned, encoding)
+
+
+def _json_records(path: Path, text: str) -> list[tuple[int, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ArticleFormatError(
+            path, f"JSON does not parse ({err.msg}): fix the file, or use .jsonl for one "
+            "article per line", where=f"line {err.lineno}"
+        ) from None
+    if isinstance(data, dict):
+        for key in ("articles", "items", "data", "records"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+        else:
+            data = [data]
+    if not isinstance(data, list):
+        raise ArticleFormatError(path, "JSON must be an article object or a list of them")
+    return list(enumerate(data, start=1))
+
+
+def _jsonl_records(path: Path, text: str, skipped: list[Skipped]) -> Iterator[tuple[int, Any]]:
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as err:
+            skipped.append(Skipped(str(path), f"JSON does not parse ({err.msg}): fix or remove "
+                                   "this line", f"line {lineno}"))
+
+
+def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    csv.field_size_limit(1 << 30)
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    if not any(c in FIELDS["text"] for c in columns):
+        raise ArticleFormatError(
+            path, f"CSV has no text column (found: {', '.join(columns) or 'none'}): name the "
+            f"article text column one of {', '.join(FIELDS['text'])}", where="row 1"
+        )
+    # row numbers count the header as row 1, as a spreadsheet shows them
+    return [(n, row) for n, row in enumerate(reader, start=2)]
+
+
+def _field(record: dict[str, Any], name: str) -> Any:
+    lowered = {str(k).strip().lower(): v for k, v in record.items() if k is not None}
+    for key in FIELDS[name]:
+        value = lowered.get(key)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def _from_records(
+    path: Path,
+    records: Iterable[tuple[int, Any]],
+    encoding: str,
+    skipped: list[Skipped],
+    unit: str,
+) -> Iterator[Article]:
+    for n, record in records:
+        where = f"{unit} {n}"
+        if not isinstance(record, dict):
+            skipped.append(Skipped(str(path), "record is not an object: each article must be "
+                                   "a JSON object with a text field", where))
+            continue
+        body = _field(record, "text")
+        if not isinstance(body, str) or not body.strip():
+            skipped.append(Skipped(str(path), "no text field (expected one of: "
+                                   f"{', '.join(FIELDS['text'])})", where))
+            continue
+        title = normalize_text(str(_field(record, "title") or "")).strip()
+        cleaned = clean_blocks(split_blocks(normalize_text(body)), title=title)
+        if not cleaned.paragraphs:
+            skipped.append(Skipped(str(path), "no article body left after removing boilerplate",
+                                   where))
+            continue
+        own_id = _field(record, "id")
+        article_id = str(own_id) if own_id not in (None, "") else f"{path.stem}-{n}"
+        yield _article(path, article_id, record, cleaned, encoding)
+
+
+def _article(path: Path, article_id: str, meta: dict[str, Any], cleaned, encoding: str) -> Article:
+    if not cleaned.paragraphs:
+        raise ArticleFormatError(path, "no article body left after removing boilerplate: check "
+                                 "that the file holds the article")
+    authors = _names(_field(meta, "authors")) or cleaned.authors
+    contributors = _names(_field(meta, "contributors")) or cleaned.contributors
+    return Article.build(
+        article_id=article_id,
+        path=str(path),
+        title=cleaned.title,
+        outlet=str(_field(meta, "outlet") or ""),
+        url=str(_field(meta, "url") or ""),
+        published=iso_date(_field(meta, "published")),
+        authors=authors,
+        contributors=contributors,
+        paragraphs=cleaned.paragraphs,
+        removed=cleaned.removed,
+        encoding=encoding,
+    )
+
+
+def _names(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return split_names(re.sub(r"^by\s+", "", value.strip(), flags=re.IGNORECASE))
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [str(value)]
+
+
+_DATE_FORMATS = ("%Y/%m/%d", "%d/%m/%Y", "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y",
+                 "%Y%m%d")
+
+
+def iso_date(value: Any) -> str:
+    """Return ``value`` as an ISO date (YYYY-MM-DD), or "" when it is not a recognisable date.
+
+    >>> iso_date("2022/02/18"), iso_date("2023-02-27T09:17:00Z"), iso_date("Feb. 27, 2023")
+    ('2022-02-18', '2023-02-27', '2023-02-27')
+    >>> iso_date("Tue, 28 Feb 2023 05:00:00 GMT"), iso_date("soon")
+    ('2023-02-28', '')
+    """
+    if value in (None, ""):
+        return ""
+    text = str(value).strip()
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    try:
+        return email.utils.parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return ""

