@@ -117,7 +117,7 @@ def split_long(text: str, limit: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]
     """Return ``(offset, piece)`` pieces of ``text``, each at most ``limit`` characters, cut at
     whitespace where possible.
 
-    >>> split_long("aa bb cc", limit=5)
+    >>> split_long("aa bb cc", limit=4)
     [(0, 'aa '), (3, 'bb '), (6, 'cc')]
     >>> split_long("short")
     [(0, 'short')]
