@@ -106,7 +106,7 @@ def is_heading(block: str) -> bool:
     False
     """
     words = block.split()
-    if not words or len(words) > 30 or block[-1] in _SENTENCE_END:
+    if not words or len(words) > 30 or len(block) > 250 or block[-1] in _SENTENCE_END:
         return False
     # an attribution cut off at the end ("... Li said") is still a quote paragraph
     return not re.search(r"[”\"]", block)

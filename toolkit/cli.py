@@ -49,10 +49,82 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0 if len(result) else 1
 
 
+def cmd_annotate(args: argparse.Namespace) -> int:
+    """Load and annotate articles; write one table per layer (and the stance table) into --out."""
+    from .annotate import annotate
+
+    result = _load(args)
+    print(result.summary(), file=sys.stderr)
+    if not len(result):
+        return 1
+    corpus = annotate(result, workers=args.workers, progress=not args.quiet)
+    if args.codebook:
+        from .stance import stance
+
+        corpus.stance = stance(corpus, args.codebook)
+    written = corpus.save(args.out, fmt=args.format)
+    counts = ", ".join(f"{len(t)} {name}" for name, t in corpus.tables().items()
+                       if name not in ("articles", "problems"))
+    print(f"annotated {len(corpus.articles)} article(s): {counts}")
+    if len(corpus.problems):
+        print(f"{len(corpus.problems)} article(s) failed, listed in problems.csv:",
+              file=sys.stderr)
+        for row in corpus.problems.itertuples():
+            print(f"  {row.article_id}: {row.stage}: {row.error}", file=sys.stderr)
+    print(f"wrote {len(written)} files into {args.out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Score a layer against gold data and print precision, recall and F1 (JSON with --json)."""
+    import json
+
+    if args.layer == "entities":
+        from .evaluate.entities import evaluate_entities
+
+        scores = evaluate_entities(args.conll, progress=not args.json)
+    else:
+        from .evaluate.quotes import evaluate_quotes
+
+        scores = evaluate_quotes(args.gold, progress=not args.json)
+    if args.json:
+        print(json.dumps(scores, indent=2, sort_keys=True))
+    else:
+        print(format_scores(scores))
+    return 0
+
+
+def format_scores(scores: dict) -> str:
+    """Return the scores of ``evaluate`` as an aligned text table, one system per block."""
+    lines = []
+    for system, by_type in scores.items():
+        lines.append(system)
+        if all(isinstance(v, dict) for v in by_type.values()):
+            for name, metrics in by_type.items():
+                cells = "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                  for k, v in metrics.items())
+                lines.append(f"  {name:<10} {cells}")
+        else:
+            for k, v in by_type.items():
+                lines.append(f"  {k:<18} {v:.3f}" if isinstance(v, float) else f"  {k:<18} {v}")
+    return "\n".join(lines)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """The main job: load the articles (default: seeds/) and report what was loaded."""
-    args.out = None
-    return cmd_load(args)
+    """The main job: load and annotate the articles (default: seeds/), execute every notebook on
+    them, export the figures, and write the executed notebooks and an HTML report."""
+    from .errors import ToolkitError
+    from .run import run
+
+    try:
+        result = run(args.articles, out_dir=args.out, figures_dir=args.figures,
+                     codebook=args.codebook, workers=args.workers)
+    except ToolkitError as err:
+        print(f"toolkit run: {err}", file=sys.stderr)
+        return 1
+    print(f"done: {len(result.tables)} tables, {len(result.notebooks)} notebooks, "
+          f"{len(result.figures)} figure files; report: {result.report}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,9 +142,50 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write articles.csv, paragraphs.csv and removed.csv into DIR")
     p.set_defaults(func=cmd_load)
 
-    p = sub.add_parser("run", help="the main job on seeds/ or on the articles given",
+    p = sub.add_parser("annotate", help="annotate articles and write one table per layer",
+                       description=cmd_annotate.__doc__)
+    _add_load_options(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the tables")
+    p.add_argument("--format", choices=["csv", "parquet", "both"], default="csv",
+                   help="table file format (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="spaCy processes (default: %(default)s)")
+    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
+                   help="stance codebook: a name in toolkit/data/codebooks or a TOML path "
+                   "(default: %(default)s; '' for no stance table)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_annotate)
+
+    p = sub.add_parser("evaluate", help="score a layer against gold data",
+                       description=cmd_evaluate.__doc__)
+    ev = p.add_subparsers(dest="layer", required=True, metavar="LAYER")
+    q = ev.add_parser("entities", help="PER/LOC/ORG mentions against a CoNLL-2003 file",
+                      description="Score person/location/organisation mentions against a "
+                      "CoNLL-2003 IOB file: the toolkit's layer beside the raw spaCy model.")
+    q.add_argument("--conll", required=True, metavar="FILE", help="CoNLL-2003 file (IOB1 or IOB2)")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_evaluate)
+    q = ev.add_parser("quotes", help="direct quotes and speakers against a JSONL gold file",
+                      description="Score quote extraction and speaker attribution against a "
+                      "JSONL gold file (see the README for the format): the toolkit beside "
+                      "textacy's direct_quotations.")
+    q.add_argument("--gold", required=True, metavar="FILE", help="gold JSONL file")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("run", help="the main job: annotate, execute the notebooks, export figures",
                        description=cmd_run.__doc__)
-    _add_load_options(p, default_seeds=True)
+    p.add_argument("--articles", nargs="+", metavar="PATH",
+                   help=f"article files or folders (default: {paths.SEEDS_DIR}, and figures/ "
+                   "is refreshed)")
+    p.add_argument("--out", default=str(paths.BUILD_DIR / "run"), metavar="DIR",
+                   help="folder for tables, executed notebooks and the report "
+                   "(default: %(default)s)")
+    p.add_argument("--figures", metavar="DIR",
+                   help="folder for the figures (default: figures/ for the seeds, else OUT/figures)")
+    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
+                   help="stance codebook (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="spaCy processes")
     p.set_defaults(func=cmd_run)
     return parser
 

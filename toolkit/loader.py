@@ -159,7 +159,7 @@ def read_bytes(path: Path, *, max_bytes: int) -> bytes:
         size = path.stat().st_size
         if size > max_bytes:
             raise ArticleFormatError(
-                path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
+                path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit: "
                 "split it, or raise the limit (load_articles(max_bytes=...), --max-mb)"
             )
         with path.open("rb") as fh:
@@ -170,7 +170,7 @@ def read_bytes(path: Path, *, max_bytes: int) -> bytes:
         raise ArticleFormatError(path, f"cannot read the file ({err.strerror or err}): "
                                  "check that it is a regular file") from None
     if len(data) > max_bytes:
-        raise ArticleFormatError(path, f"file grew over the {max_bytes / 1e6:.0f} MB limit")
+        raise ArticleFormatError(path, f"file grew over the {max_bytes / 2**20:g} MB limit")
     if not data.strip():
         raise ArticleFormatError(path, "file is empty: remove it or add the article text")
     return data

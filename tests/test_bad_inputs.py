@@ -1,0 +1,68 @@
+"""The bad-input gallery: one run over every broken file beside a good article."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+GALLERY = Path(__file__).resolve().parent / "bad_inputs"
+# The loader's whole process (Python, pandas, the 10 MB string decoded) stays under this.
+MEMORY_BOUND_MB = 400
+
+EXPECTED = {
+    "empty.txt": "file is empty",
+    "image-renamed.txt": "binary file",
+    "truncated.json": "JSON does not parse",
+    "wrong-encoding.txt": "undecodable bytes",
+    "missing-column.csv": "CSV has no text column",
+    "no-body.html": "no article body",
+    "zip-bomb.html": "binary file",
+    "no-text-field.jsonl": "no text field",
+    "huge.html": "over the 50 MB limit",
+    "loop-a.txt": "cannot read the file",
+    "loop-b.txt": "cannot read the file",
+}
+
+PROBE = """
+import json, resource, sys
+from toolkit import load_articles
+result = load_articles(sys.argv[1])
+print(json.dumps({
+    "loaded": [[a.article_id, len(a.text)] for a in result],
+    "skipped": [[s.path.rsplit("/", 1)[-1], s.reason, str(s)] for s in result.skipped],
+    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
+    folder = tmp_path / "batch"
+    shutil.copytree(GALLERY, folder)
+    (folder / "good.txt").write_text("A good headline\n\nThe one real paragraph.\n", "utf-8")
+    with open(folder / "huge.html", "wb") as fh:  # 200 MB of real-looking HTML
+        chunk = b"<p>" + b"word " * 200 + b"</p>\n"
+        for _ in range(200 * 1024 * 1024 // len(chunk) + 1):
+            fh.write(chunk)
+    big_string = json.dumps({"title": "One very long string", "text": "x" * 10_000_000})
+    (folder / "long-string.json").write_text(big_string, "utf-8")
+    os.symlink(folder / "loop-b.txt", folder / "loop-a.txt")
+    os.symlink(folder / "loop-a.txt", folder / "loop-b.txt")
+    os.symlink(folder, folder / "cycle")  # a folder that contains itself
+
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(folder)], capture_output=True,
+                          text=True, timeout=300, check=True)
+    report = json.loads(proc.stdout)
+
+    assert [a[0] for a in report["loaded"]] == ["good", "long-string-1"]
+    assert report["loaded"][1][1] == 10_000_000
+    reasons = {name: reason for name, reason, _ in report["skipped"]}
+    assert set(reasons) == set(EXPECTED)
+    for name, expected in EXPECTED.items():
+        assert expected in reasons[name], (name, reasons[name])
+    for name, _, line in report["skipped"]:
+        assert str(folder) in line  # every line names its file
+    assert report["max_rss_mb"] < MEMORY_BOUND_MB

@@ -1,0 +1,159 @@
+"""The main job: load, annotate, execute every notebook on the articles, export figures, report.
+
+Figures are written into a staging folder while the notebooks run and moved into place only when
+every notebook has succeeded, so a failing notebook leaves the previous figures intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .errors import ToolkitError
+from .io import atomic_path, write_atomic
+
+# Metadata papermill and nbclient add that changes on every run (timings, timestamps).
+_VOLATILE_KEYS = ("papermill", "execution")
+
+
+class NotebookError(ToolkitError):
+    """A notebook failed: names the notebook, the cell and the error."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What the main job wrote."""
+
+    tables: list[Path]
+    notebooks: list[Path]
+    figures: list[Path]
+    report: Path
+
+
+def notebooks(folder: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
+    """Return the curated notebooks (``NN-slug.ipynb``) in order."""
+    return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
+
+
+def strip_volatile(nb_path: Path) -> None:
+    """Remove run timings and timestamps from an executed notebook so reruns diff cleanly."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for key in _VOLATILE_KEYS:
+        nb.get("metadata", {}).pop(key, None)
+    for cell in nb.get("cells", []):
+        for key in _VOLATILE_KEYS:
+            cell.get("metadata", {}).pop(key, None)
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
+    """Execute notebook ``src`` with papermill ``parameters`` into ``dst`` (atomically)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    with atomic_path(dst) as tmp:
+        tmp_nb = tmp.with_suffix(".ipynb")
+        try:
+            papermill.execute_notebook(
+                str(src), str(tmp_nb), parameters=parameters, kernel_name="python3",
+                progress_bar=False, log_output=False, cwd=str(src.parent),
+            )
+        except PapermillExecutionError as err:
+            raise NotebookError(
+                f"{src}: cell {err.exec_count} failed: {err.ename}: {err.evalue} "
+                f"(the executed notebook up to the failure is not kept; open {src.name} in "
+                "JupyterLab with the same parameters to see it)"
+            ) from None
+        finally:
+            if tmp_nb.exists():
+                strip_volatile(tmp_nb)
+                os.replace(tmp_nb, tmp)
+    return dst
+
+
+def html_report(executed: Sequence[Path], out_dir: Path) -> Path:
+    """Write one HTML page per executed notebook (code hidden) and an index; return the index."""
+    import html
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    # article text is data: nothing in it may run in the report's page
+    exporter.sanitize_html = True
+    links = []
+    for nb_path in executed:
+        body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+        page = out_dir / (nb_path.stem + ".html")
+        write_atomic(page, lambda fh, body=body: fh.write(body.encode("utf-8")))
+        links.append(f'<li><a href="{html.escape(page.name)}">{html.escape(nb_path.stem)}</a></li>')
+    index = ("<!doctype html><html><head><meta charset='utf-8'><title>News analysis report"
+             "</title></head><body><h1>News analysis report</h1><ul>"
+             + "".join(links) + "</ul></body></html>\n")
+    return write_atomic(out_dir / "index.html", lambda fh: fh.write(index.encode("utf-8")))
+
+
+def run(
+    articles: Sequence[str | os.PathLike] | None = None,
+    *,
+    out_dir: str | os.PathLike = paths.BUILD_DIR / "run",
+    figures_dir: str | os.PathLike | None = None,
+    codebook: str = "china_mediation",
+    workers: int = 1,
+    say: Callable[[str], None] = print,
+) -> RunResult:
+    """Run the main job; return what it wrote. Raises NotebookError when a notebook fails.
+
+    With no ``articles`` it runs on ``seeds/`` and refreshes the project's ``figures/``; with
+    articles, figures go to ``OUT/figures`` unless ``figures_dir`` says otherwise.
+    """
+    from .annotate import annotate
+    from .loader import load_articles
+    from .stance import stance
+
+    out_dir = Path(out_dir).resolve()
+    sources = [Path(a).resolve() for a in (articles or [paths.SEEDS_DIR])]
+    if figures_dir is None:
+        figures_dir = paths.FIGURES_DIR if not articles else out_dir / "figures"
+    figures_dir = Path(figures_dir).resolve()
+
+    say(f"[1/4] loading {', '.join(map(str, sources))}")
+    loaded = load_articles(sources)
+    say("      " + loaded.summary().replace("\n", "\n      "))
+    if not len(loaded):
+        raise ToolkitError("no article could be loaded; nothing to analyse (see the reasons above)")
+
+    say(f"[2/4] annotating {len(loaded)} article(s)")
+    corpus = annotate(loaded, workers=workers, progress=True)
+    corpus.stance = stance(corpus, codebook)
+    tables = corpus.save(out_dir / "tables")
+    say(f"      wrote {len(tables)} tables into {out_dir / 'tables'}")
+
+    staging = Path(tempfile.mkdtemp(prefix=".figures-", dir=out_dir))
+    executed = []
+    try:
+        for i, nb in enumerate(notebooks(), start=1):
+            say(f"[3/4] notebook {i}/{len(notebooks())}: {nb.name}")
+            params = {"articles": [str(s) for s in sources], "codebook": codebook,
+                      "figures_dir": str(staging)}
+            executed.append(execute_notebook(nb, out_dir / "notebooks" / nb.name, params))
+        figures = []
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        for f in sorted(staging.iterdir()):
+            os.replace(f, figures_dir / f.name)
+            figures.append(figures_dir / f.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    say(f"      {len(figures)} figure files in {figures_dir}")
+
+    say("[4/4] writing the HTML report")
+    report = html_report(executed, out_dir / "report")
+    say(f"      {report}")
+    return RunResult(tables=tables, notebooks=executed, figures=figures, report=report)
