@@ -1,0 +1,145 @@
+"""Tidy summaries of a Corpus that the notebooks chart: counts, sources, co-occurrence.
+
+Every function takes the annotation tables and returns a new, deterministically sorted
+DataFrame; nothing here reads files or parses text again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+QUOTED_KINDS = ("direct", "partial", "indirect")
+
+
+def entity_counts(entities: pd.DataFrame, *, kinds: Sequence[str] | None = None,
+                  top: int | None = None) -> pd.DataFrame:
+    """Return mentions and articles per canonical entity, most mentioned first.
+
+    >>> e = pd.DataFrame({"article_id": ["a", "a", "b"], "canonical": ["X", "X", "Y"],
+    ...                   "kind": ["person", "person", "country"]})
+    >>> entity_counts(e).to_dict("records")[0]
+    {'canonical': 'X', 'kind': 'person', 'mentions': 2, 'articles': 1}
+    """
+    df = entities if kinds is None else entities[entities["kind"].isin(kinds)]
+    out = (
+        df.groupby(["canonical", "kind"], as_index=False)
+        .agg(mentions=("article_id", "size"), articles=("article_id", "nunique"))
+        .sort_values(["mentions", "articles", "canonical"], ascending=[False, False, True],
+                     kind="stable")
+        .reset_index(drop=True)
+    )
+    return out.head(top) if top else out
+
+
+def counts_per_article(entities: pd.DataFrame, *, kinds: Sequence[str], top: int = 10) -> pd.DataFrame:
+    """Return a table of the ``top`` entities (rows) by article (columns): mention counts."""
+    df = entities[entities["kind"].isin(kinds)]
+    names = entity_counts(df, top=top)["canonical"].tolist()
+    table = (
+        df[df["canonical"].isin(names)]
+        .pivot_table(index="canonical", columns="article_id", values="start", aggfunc="size",
+                     fill_value=0)
+        .reindex(names)
+    )
+    table.columns.name = None
+    table.index.name = "entity"
+    table["total"] = table.sum(axis=1)
+    return table.astype(int)
+
+
+def based_in(role: str, lookup=None) -> str:
+    """Return the country a source's role places them in ("... in Singapore" -> Singapore).
+
+    >>> based_in("associate professor at the S. Rajaratnam School in Singapore")
+    'Singapore'
+    >>> based_in("director of the Center in Brussels")
+    'Belgium'
+    >>> based_in("a former senior editor at Xinhua")
+    ''
+    """
+    if lookup is None:
+        from .extract.entities import lookup_place as lookup
+    places = re.findall(r"\b(?:in|based in)\s+((?:[A-Z][\w.’'-]*\s?){1,4})", role or "")
+    for place in reversed(places):
+        kind, canonical, country = lookup(place.strip())
+        if country:
+            return country
+        if kind == "country":
+            return canonical
+    return ""
+
+
+def quoted_sources(quotes: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per speaker: quotes by kind, total, articles, the role given, base country."""
+    q = quotes[quotes["speaker"].fillna("") != ""]
+    counts = (
+        q.pivot_table(index="speaker", columns="kind", values="quote_id", aggfunc="size",
+                      fill_value=0)
+        .reindex(columns=list(QUOTED_KINDS), fill_value=0)
+    )
+    counts.columns.name = None
+    counts["quotes"] = counts.sum(axis=1)
+    counts["articles"] = q.groupby("speaker")["article_id"].nunique()
+    roles = (
+        q[q["speaker_role"].fillna("") != ""]
+        .sort_values(["article_id", "start"])
+        .groupby("speaker")["speaker_role"].first()
+    )
+    counts["role"] = roles.reindex(counts.index).fillna("")
+    counts["based_in"] = [based_in(r) for r in counts["role"]]
+    out = counts.reset_index().sort_values(["quotes", "speaker"], ascending=[False, True],
+                                           kind="stable")
+    return out.reset_index(drop=True)
+
+
+def mentioned_not_quoted(entities: pd.DataFrame, quotes: pd.DataFrame) -> pd.DataFrame:
+    """Return the people who are mentioned but never quoted, most mentioned first."""
+    people = entity_counts(entities, kinds=["person"])
+    speakers = set(quotes["speaker"].dropna())
+    return people[~people["canonical"].isin(speakers)].reset_index(drop=True)
+
+
+def cooccurrence(entities: pd.DataFrame, *, kinds: Sequence[str] = ("country",),
+                 top: int = 12) -> pd.DataFrame:
+    """Return how many sentences name both entities, for the ``top`` most mentioned ones."""
+    df = entities[entities["kind"].isin(kinds)]
+    names = entity_counts(df, top=top)["canonical"].tolist()
+    matrix = pd.DataFrame(0, index=names, columns=names, dtype=int)
+    per_sentence = df[df["canonical"].isin(names)].groupby(["article_id", "sentence_id"])[
+        "canonical"].agg(lambda s: sorted(set(s)))
+    for members in per_sentence:
+        for a in members:
+            matrix.loc[a, a] += 1
+        for a, b in itertools.combinations(members, 2):
+            matrix.loc[a, b] += 1
+            matrix.loc[b, a] += 1
+    matrix.index.name = None
+    return matrix
+
+
+def source_line(articles: pd.DataFrame) -> str:
+    """Return the source line for a chart: which articles, from which outlets, over which dates.
+
+    >>> a = pd.DataFrame({"outlet": ["CNN", "CNN", "USA Today"],
+    ...                   "published": ["2022-02-18", "2023-06-19", ""], "title": ["x", "y", "z"]})
+    >>> source_line(a)
+    'Source: 3 articles (CNN 2, USA Today 1), 2022-02-18 to 2023-06-19'
+    >>> source_line(pd.DataFrame({"outlet": ["The Post"], "published": [""], "title": ["Big news"]}))
+    'Source: The Post, “Big news”'
+    """
+    outlets = articles["outlet"].replace("", "unknown outlet").value_counts()
+    outlets = outlets.sort_index().sort_values(ascending=False, kind="stable")
+    dates = articles["published"].replace("", pd.NA).dropna().sort_values()
+    if len(articles) == 1:
+        row = articles.iloc[0]
+        title = row["title"] if len(row["title"]) <= 70 else row["title"][:69] + "…"
+        when = f", {row['published']}" if row["published"] else ""
+        return f"Source: {outlets.index[0]}, “{title}”{when}"
+    listed = ", ".join(f"{name} {n}" for name, n in outlets.head(4).items())
+    more = f", {len(outlets) - 4} more" if len(outlets) > 4 else ""
+    span = f", {dates.iloc[0]} to {dates.iloc[-1]}" if len(dates) else ""
+    return f"Source: {len(articles)} articles ({listed}{more}){span}"

@@ -1,0 +1,1 @@
+"""Evaluations of the toolkit's annotation layers against public gold data."""

@@ -1,0 +1,866 @@
+"""Entity mentions with one canonical name per real-world entity across an article.
+
+Built on spaCy's named entities (read from the shared parse, never re-parsed), then corrected by
+general rules for news text:
+
+* spans: a leading "the", a trailing possessive "'s" and titles ("President", "Mr.") are cut from
+  the span; titles and the nationality before a name are kept as the person's role.
+* kinds: PERSON -> person; GPE/LOC/FAC -> country or place via the tables in ``toolkit/data``;
+  ORG -> organization; NORP -> group (a demonym stays a group, it is never merged into the
+  country); other named labels -> other.
+* canonical names: variants ("U.S.", "America") through ``aliases.csv``; a short form ("Lukashenko",
+  "Li") through the full name introduced in the article, minding family-name-first names; a role
+  description ("the Belarusian leader") through the person introduced with that role and
+  nationality, only when exactly one person fits.
+* a capital used for its government ("Beijing denied", "Beijing's position") counts as the country
+  (``how="metonymy"``); as a location ("arrived in Beijing") it stays a place with its country.
+* a place inside an organisation's name ("East China Normal University") is part of the
+  organisation, never a mention of its own.
+* people the model missed are added: a surname repeated from a full name ("Fallon said"), the
+  subject of a speech verb, a name in apposition to a role; their ``label`` is "" (no model label).
+  Resolved role descriptions carry ``label="ROLE"``.
+* datelines ("SEOUL 1996-12-06") and rows of results tables ("Nantes 21 7 9 5 41") are read by
+  layout rules (``how`` = "dateline" / "table-row").
+* sentences in capitals (headlines, datelines) are read by the model a second time in a
+  case-restored copy of the same length, so the offsets stay those of the original text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..nlp import Parsed
+from ..paths import DATA_DIR
+from ..records import Mention
+
+# Labels that name something; numbers, dates and money belong to other layers.
+NAMED_LABELS = frozenset(
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+)
+# Title words cut from the front of a PERSON span and remembered as the person's role.
+TITLE_WORDS = frozenset(
+    """president vice prime minister premier chancellor leader king queen prince princess emperor
+    mr mr. mrs mrs. ms ms. miss dr dr. sen sen. senator rep rep. representative gov gov. governor
+    mayor gen gen. general col col. lt lt. capt capt. sgt sgt. adm adm. admiral sir dame lord lady
+    pope sheikh ambassador secretary foreign defense defence finance interior trade economy top
+    diplomat spokesman spokeswoman spokesperson judge justice chief executive ceo chairman
+    chairwoman chair director professor prof prof. coach manager captain former deputy acting
+    interim state councillor councilor commissioner envoy strongman dictator ruler head
+    opposition party commander supreme general-secretary secretary-general rev rev. father
+    cardinal archbishop bishop ayatollah crown""".split()
+)
+# Role words that a description can end on ("the Belarusian leader", "China's top diplomat").
+ROLE_HEADS = frozenset(
+    """president premier chancellor leader king queen emperor minister diplomat ambassador envoy
+    secretary spokesman spokeswoman spokesperson strongman dictator ruler governor mayor
+    commander chief""".split()
+)
+# Heads of state or government: "the Belarusian leader" may refer to one introduced as president.
+LEADER_ROLES = frozenset(
+    "president premier chancellor leader king queen emperor strongman dictator ruler".split()
+)
+# Modifiers that do not change who a role refers to.
+ROLE_FILLER = frozenset({"top", "then", "current", "new", "longtime", "long-time", "the"})
+# Words that end an organisation name: a place before them is part of the name.
+ORG_HEADS = frozenset(
+    """university college institute institution school academy bank ministry council party
+    company corp corp. corporation inc inc. ltd ltd. group association agency committee commission
+    foundation fund center centre society union federation league club times post news journal
+    airlines airways railways museum hospital exchange organization organisation authority
+    office department service services press daily army navy force forces police court
+    parliament assembly congress""".split()
+)
+# Prepositions after which a city is a location, not a government.
+LOCATIVE_PREPS = frozenset(
+    """in at to from near into onto outside inside across around through toward towards via within
+    throughout beyond along past off of over under""".split()
+)
+# Verbs whose object is a place ("visit Beijing"), not a government ("urged Beijing").
+PLACE_VERBS = frozenset(
+    """visit visits visited visiting leave leaves left leaving reach reaches reached reaching
+    enter enters entered entering tour tours toured touring flee fled fleeing shell shells shelled
+    shelling bomb bombs bombed bombing attack attacks attacked attacking capture captured
+    encircle encircled surround surrounded hit hits struck strike strikes seize seized
+    take took taken flood flooded land landed host hosts hosted hosting""".split()
+)
+# Nouns a capital's name modifies as a place ("Beijing airport", "Moscow's streets").
+PLACE_NOUNS = frozenset(
+    """airport streets street city center centre outskirts suburbs suburb residents resident
+    population mayor subway metro skyline air weather district districts region area
+    neighbourhood neighborhood university hotel office offices embassy marathon""".split()
+)
+# Nouns that make a capital's name its government ("the Beijing government").
+GOVERNMENT_NOUNS = frozenset(
+    "government regime leadership officials authorities administration".split()
+)
+# Predicates that describe a city as a place ("Beijing is a city of ..."), not an actor.
+PLACE_PREDICATES = frozenset(
+    "city capital town home host cold hot sunny crowded located situated polluted".split()
+)
+# Function words lower-cased when a headline in capitals is restored for the model.
+FUNCTION_WORDS = frozenset(
+    """a an the and or but of in on at to for from by with as into over after before against
+    about under up down out off is are was were be been has have had will would can could may
+    not no its it his her their our we he she they this that these those than then vs v""".split()
+)
+_POSSESSIVE = ("'s", "’s", "'", "’")
+_NUMBER = re.compile(r"^[+-]?\d[\d.,:/-]*$")
+_DATE = re.compile(r"^(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})$")
+_MONTHS = frozenset(
+    "jan jan. feb feb. mar mar. apr apr. may jun june jul july aug aug. sep sep. sept sept. oct oct. "
+    "nov nov. dec dec. january february march april august september october november december".split()
+)
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+# Lower-case words that do occur in sports result rows and cricket scorecards.
+_TABLE_WORDS = frozenset("v vs at b c lbw st not out run retired hurt and pens aet".split())
+
+
+def _read_table(name: str) -> list[dict[str, str]]:
+    """Return the rows of a CSV table in ``toolkit/data``, skipping its ``#`` comment lines."""
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if not line.startswith("#") and line.strip()]
+    return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The editable name tables, indexed for lookup."""
+
+    aliases: dict[str, tuple[str, str]]  # variant -> (canonical, kind); exact
+    aliases_folded: dict[str, tuple[str, str]]  # casefolded variant -> ..., for mixed-case variants
+    capitals: dict[str, tuple[str, bool]]  # city -> (country, may stand for the government)
+    cities: dict[str, str]  # other city -> country
+    countries: frozenset[str]
+    demonyms: dict[str, tuple[str, str]]  # casefolded demonym -> (demonym, country)
+    family_first: frozenset[str]
+    keep_upper: frozenset[str]  # acronyms kept in capitals when a headline is restored
+
+
+@functools.cache
+def load_tables() -> Tables:
+    """Return the alias, capital, city, demonym and surname tables from ``toolkit/data``."""
+    aliases: dict[str, tuple[str, str]] = {}
+    folded: dict[str, tuple[str, str]] = {}
+    for row in _read_table("aliases.csv"):
+        value = (row["canonical"], row["kind"])
+        aliases[_norm(row["alias"])] = value
+        if not row["alias"].isupper():
+            folded[_norm(row["alias"]).casefold()] = value
+    capitals = {
+        _norm(r["capital"]): (r["country"], r.get("metonymy", "1") != "0")
+        for r in _read_table("capitals.csv")
+    }
+    cities = {_norm(r["city"]): r["country"] for r in _read_table("cities.csv")}
+    demonyms = {
+        _norm(r["demonym"]).casefold(): (r["demonym"], r["country"])
+        for r in _read_table("demonyms.csv")
+    }
+    countries = {c for c, _ in capitals.values()}
+    countries |= {c for _, c in demonyms.values() if c}
+    countries |= {c for c, k in aliases.values() if k == "country"}
+    family_first = frozenset(r["surname"] for r in _read_table("surnames_family_first.csv"))
+    keep_upper = frozenset(a for a in aliases if a.replace(".", "").isupper() and " " not in a)
+    return Tables(aliases, folded, capitals, cities, frozenset(countries), demonyms, family_first, keep_upper)
+
+
+def _norm(text: str) -> str:
+    """Return ``text`` with straight apostrophes and single spaces, for table lookups.
+
+    >>> _norm("Xi  Jinping’s")
+    "Xi Jinping's"
+    """
+    return " ".join(text.replace("’", "'").split())
+
+
+def lookup_place(text: str, tables: Tables | None = None) -> tuple[str, str, str]:
+    """Return ``(kind, canonical, country)`` for a place or country name, or ``("", text, "")``.
+
+    >>> lookup_place("the United States")
+    ('country', 'United States', 'United States')
+    >>> lookup_place("Beijing")
+    ('place', 'Beijing', 'China')
+    >>> lookup_place("EU")
+    ('organization', 'European Union', '')
+    """
+    tables = tables or load_tables()
+    name = _norm(text)
+    if name[:4].lower() == "the ":
+        name = name[4:]
+    hit = tables.aliases.get(name) or tables.aliases_folded.get(name.casefold())
+    if hit:
+        canonical, kind = hit
+        return kind, canonical, canonical if kind == "country" else ""
+    if name in tables.capitals:
+        return "place", name, tables.capitals[name][0]
+    if name in tables.countries:
+        return "country", name, name
+    if name in tables.cities:
+        return "place", name, tables.cities[name]
+    return "", text, ""
+
+
+def lookup_demonym(text: str, tables: Tables | None = None) -> tuple[str, str] | None:
+    """Return ``(demonym, country)`` for a nationality word or its plural, else None.
+
+    >>> lookup_demonym("Russians")
+    ('Russian', 'Russia')
+    >>> lookup_demonym("Chinese")
+    ('Chinese', 'China')
+    """
+    tables = tables or load_tables()
+    key = _norm(text).casefold()
+    if key.startswith("the "):
+        key = key[4:]
+    if key in tables.demonyms:
+        return tables.demonyms[key]
+    if key.endswith("s") and key[:-1] in tables.demonyms:
+        return tables.demonyms[key[:-1]]
+    return None
+
+
+@dataclass
+class _Cand:
+    """A mention being built: a token range in some Doc plus the offset of that Doc in the text."""
+
+    doc: object  # spacy.tokens.Doc (the shared parse, or a case-restored copy of a headline)
+    i: int  # first token
+    j: int  # end token (exclusive)
+    base: int  # Article.text offset of doc char 0
+    label: str
+    kind: str = ""
+    canonical: str = ""
+    country: str = ""
+    how: str = "model"
+    role: tuple[str, ...] = ()  # title words before a person's name
+    role_country: str = ""  # the nationality or country given with that title
+    name: tuple[str, ...] = field(default=())  # a person's name tokens (no titles, no 's)
+    label_fixed: bool = False  # the model's label was overruled by a table
+
+    @property
+    def start(self) -> int:
+        return self.base + self.doc[self.i].idx
+
+    @property
+    def end(self) -> int:
+        last = self.doc[self.j - 1]
+        return self.base + last.idx + len(last.text)
+
+
+def _is_allcaps(tokens: Iterable) -> bool:
+    """Return True when a sentence is written in capitals (a headline or dateline)."""
+    upper = lower = 0
+    for tok in tokens:
+        if tok.is_alpha and len(tok.text) > 1:
+            if tok.is_upper:
+                upper += 1
+            elif tok.is_lower or tok.is_title:
+                lower += 1
+    return upper >= 2 and upper >= 3 * lower
+
+
+def _restore_case(text: str, tables: Tables) -> str:
+    """Return a same-length copy of a capitals-only sentence in ordinary case, for the model.
+
+    >>> _restore_case("CHINA IN SURPRISE DEFEAT OF THE U.S.", load_tables())
+    'China in Surprise Defeat of the U.S.'
+    """
+
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        if word in tables.keep_upper or "." in word:
+            return word
+        if word.lower() in FUNCTION_WORDS:
+            return word.lower()
+        parts = word.split("-")  # AL-AIN -> Al-Ain
+        fixed = "-".join(p[:1] + p[1:].lower() for p in parts)
+        return fixed if len(fixed) == len(word) else word
+
+    out = re.sub(r"[A-Za-z][A-Za-z.'’-]*", fix, text)
+    return out if len(out) == len(text) else text
+
+
+def _collect(parsed: Parsed, tables: Tables) -> tuple[list[_Cand], list[tuple[object, int, list]]]:
+    """Return spaCy's named entities as candidates, and the docs read ``(doc, offset, skipped
+    token ranges)``; sentences in capitals are re-read in a case-restored copy."""
+    cands: list[_Cand] = []
+    views: list[tuple[object, int, list]] = []
+    restored: list[tuple[str, int]] = []  # (restored text, Article.text offset)
+    for chunk in parsed.chunks:
+        doc = chunk.doc
+        caps_ranges = []
+        for sent in doc.sents:
+            if _is_allcaps(sent):
+                caps_ranges.append((sent.start, sent.end))
+                text = _restore_case(sent.text, tables)
+                if text != sent.text:
+                    restored.append((text, chunk.start + sent.start_char))
+                    continue
+                caps_ranges.pop()
+        views.append((doc, chunk.start, caps_ranges))
+        for ent in doc.ents:
+            if ent.label_ not in NAMED_LABELS:
+                continue
+            if any(a <= ent.start < b for a, b in caps_ranges):
+                continue
+            cands.append(_Cand(doc, ent.start, ent.end, chunk.start, ent.label_))
+    if restored:
+        from ..nlp import load_model
+
+        nlp = load_model()
+        for doc, (_, base) in zip(nlp.pipe(t for t, _ in restored), restored, strict=True):
+            views.append((doc, base, []))
+            cands.extend(
+                _Cand(doc, e.start, e.end, base, e.label_) for e in doc.ents if e.label_ in NAMED_LABELS
+            )
+    return cands, views
+
+
+def _trim(c: _Cand, tables: Tables) -> bool:
+    """Cut "the", possessive 's, punctuation and (for persons) titles from the span; False if empty."""
+    doc = c.doc
+    while c.i < c.j and (doc[c.i].lower_ == "the" or doc[c.i].is_punct):
+        c.i += 1
+    if c.i >= c.j:
+        return False
+    # a score or count glued to a name in tables ("Karlsruhe 3") is no part of it
+    while c.j - c.i > 1 and (doc[c.j - 1].text in _POSSESSIVE or doc[c.j - 1].tag_ == "POS"
+                             or (doc[c.j - 1].is_punct and doc[c.j - 1].text != ".")
+                             or _NUMBER.match(doc[c.j - 1].text)):
+        c.j -= 1
+    if doc[c.j - 1].text in _POSSESSIVE or (doc[c.j - 1].is_punct and doc[c.j - 1].text != "."):
+        c.j -= 1
+    if c.i >= c.j:
+        return False
+    if c.label == "PERSON":
+        while c.j - c.i > 1 and (
+            doc[c.i].lower_ in TITLE_WORDS or lookup_demonym(doc[c.i].text, tables) is not None
+        ):
+            c.i += 1
+        # a possessive glued to the name token ("Putin’s" as one token in some tokenisations)
+        last = doc[c.j - 1].text
+        c.name = tuple(t.text for t in doc[c.i:c.j])
+        for p in ("'s", "’s"):
+            if last.endswith(p) and len(last) > len(p):
+                c.name = (*c.name[:-1], last[: -len(p)])
+    return True
+
+
+def _person_role(c: _Cand, tables: Tables) -> None:
+    """Record the title words and nationality written just before a person's name."""
+    doc, k = c.doc, c.i - 1
+    if k >= 0 and doc[k].text == "," and k - 1 >= 0 and doc[k - 1].lower_ in ROLE_HEADS:
+        k -= 1  # appositive: "China's top diplomat, Wang Yi"
+    role: list[str] = []
+    country = ""
+    while k >= 0 and doc.sents and doc[k].sent.start == doc[c.i].sent.start:
+        tok = doc[k]
+        low = tok.lower_
+        if low in TITLE_WORDS or low in ROLE_FILLER:
+            role.append(low)
+        elif tok.tag_ == "POS":
+            pass
+        elif (dem := lookup_demonym(tok.text, tables)) is not None and dem[1]:
+            country = dem[1]
+            break
+        elif tok.ent_type_ == "GPE" or tok.pos_ == "PROPN":
+            kind, canonical, _ = lookup_place(tok.text, tables)
+            if kind == "country":
+                country = canonical
+            break
+        else:
+            break
+        k -= 1
+    c.role = tuple(r for r in reversed(role) if r not in ROLE_FILLER)
+    c.role_country = country
+
+
+def _inside_org_name(c: _Cand) -> tuple[int, int] | None:
+    """Return the token range of an organisation name a place name sits inside, if any.
+
+    "East China Normal University": the place "China" plus the proper nouns around it end on an
+    organisation word, so the whole is one organisation.
+    """
+    doc = c.doc
+    sent = doc[c.i].sent
+    i, j = c.i, c.j
+    while i > sent.start and doc[i - 1].pos_ == "PROPN" and not doc[i - 1].ent_type_:
+        i -= 1
+    while j < sent.end and doc[j].pos_ in ("PROPN", "NOUN") and doc[j].is_title and not doc[j].ent_type_:
+        j += 1
+        if doc[j - 1].lower_ in ORG_HEADS:
+            return i, j
+    # "University of Tokyo", "Bank of China"
+    if i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].lower_ in ORG_HEADS and doc[i - 2].is_title:
+        k = i - 2
+        while k > sent.start and doc[k - 1].is_title and not doc[k - 1].ent_type_:
+            k -= 1
+        return k, c.j
+    return None
+
+
+def _government_reading(c: _Cand) -> bool:
+    """Return True when a capital's name stands for its government, judged by its syntax."""
+    root = c.doc[c.i:c.j].root
+    while root.dep_ == "conj" and root.head is not root:
+        root = root.head  # "by Beijing, Moscow and Tehran": the first conjunct carries the role
+    dep, head = root.dep_, root.head
+    if dep in ("nsubj", "csubj"):
+        if head.pos_ == "AUX" or head.lower_ in ("is", "was", "are", "were", "be", "been"):
+            preds = [t for t in head.children if t.dep_ in ("attr", "acomp")]
+            return not any(t.lower_ in PLACE_PREDICATES for t in preds)
+        return True  # "Beijing denied", "Moscow appreciated"
+    if dep == "nsubjpass":
+        return head.lower_ not in PLACE_VERBS
+    if dep == "poss":
+        return head.lower_ not in PLACE_NOUNS
+    if dep == "agent":
+        return True
+    if dep == "pobj":
+        prep = head.lower_
+        if prep == "by":
+            return True
+        return prep not in LOCATIVE_PREPS
+    if dep == "dobj":
+        return head.lower_ not in PLACE_VERBS
+    if dep == "compound":
+        return head.lower_ in GOVERNMENT_NOUNS
+    return False
+
+
+def _classify(c: _Cand, tables: Tables) -> None:
+    """Set kind, canonical, country and how from the label, the tables and the syntax."""
+    text = _norm(c.doc[c.i:c.j].text)
+    if c.label == "NORP":
+        dem = lookup_demonym(text, tables)
+        c.kind = "group"
+        if dem:
+            c.canonical, c.country = dem
+            c.how = "alias" if c.canonical != text else "model"
+        else:
+            kind, canonical, country = lookup_place(text, tables)
+            if kind in ("country", "organization"):  # spaCy tags "U.S." in "U.S. officials" NORP
+                c.kind, c.canonical, c.country, c.how = kind, canonical, country, "alias"
+            else:
+                c.canonical = text
+        return
+    kind, canonical, country = lookup_place(text, tables)
+    if kind == "" and c.label != "PERSON" and (dem := lookup_demonym(text, tables)):
+        c.kind, (c.canonical, c.country) = "group", dem  # "Ukrainian" tagged GPE
+        return
+    if c.label == "PERSON":
+        if kind in ("country", "organization") or (kind == "place" and c.j - c.i == 1):
+            # a country or a listed city is not a person ("Kyiv" tagged PERSON); a person who
+            # shares a city's name is put back by the article-wide consistency pass
+            c.label_fixed = True
+        else:
+            c.kind, c.canonical = "person", " ".join(c.name)
+            return
+    if kind:
+        c.kind, c.canonical, c.country = kind, canonical, country
+        c.how = "alias" if canonical != text else "model"
+        if kind == "place" and text in tables.capitals and tables.capitals[text][1]:
+            if c.doc[c.i:c.j].root.dep_ and _government_reading(c):
+                c.kind, c.canonical, c.how = "country", country, "metonymy"
+        return
+    if c.label in ("GPE", "LOC", "FAC"):
+        c.kind, c.canonical = "place", text
+    elif c.label == "ORG":
+        c.kind, c.canonical = "organization", text
+    else:
+        c.kind, c.canonical = "other", text
+
+
+def _resolve_people(cands: list[_Cand], tables: Tables, paragraph_of) -> None:
+    """Give every short name the full name it refers to, where the article makes that clear."""
+    people = [c for c in cands if c.kind == "person" and c.name]
+    fulls = [c for c in people if len(c.name) >= 2]
+    last_tokens = {c.name[-1] for c in fulls}
+    last_seen: dict[str, tuple[int, int]] = {}  # canonical -> (start, paragraph) of latest mention
+    for c in people:
+        if len(c.name) >= 2:
+            last_seen[c.canonical] = (c.start, paragraph_of(c.start))
+            continue
+        word = c.name[0]
+
+        def fits(f: _Cand, word: str = word) -> bool:
+            if f.name[-1] == word:
+                return True
+            # family name first ("Li Mingjiang" -> "Li"): unless the word is some name's last token
+            return f.name[0] == word and (word not in last_tokens or word in tables.family_first)
+
+        before = {f.canonical for f in fulls if f.start < c.start and fits(f)}
+        if len(before) == 1:
+            c.canonical, c.how = before.pop(), "short-form"
+        elif len(before) > 1:
+            # a tie-breaker from the text: only one of them was named in this paragraph
+            para = paragraph_of(c.start)
+            here = [name for name in before if last_seen.get(name, (-1, -1))[1] == para]
+            if len(here) == 1:
+                c.canonical, c.how = here[0], "short-form"
+            else:
+                c.canonical, c.how = word, "ambiguous"
+        else:
+            after = {f.canonical for f in fulls if fits(f)}
+            if len(after) == 1:  # a headline or lead naming someone before the full introduction
+                c.canonical, c.how = after.pop(), "short-form"
+            else:
+                c.canonical = word
+        if c.how == "short-form":
+            last_seen[c.canonical] = (c.start, paragraph_of(c.start))
+
+
+def _roles_match(wanted: tuple[str, ...], role: tuple[str, ...]) -> bool:
+    """Return True when a description's role words fit a person's title words."""
+    if not role:
+        return False
+    if set(wanted) <= set(role):
+        return True
+    return wanted[-1] in LEADER_ROLES and any(r in LEADER_ROLES for r in role) and wanted[-1] == "leader"
+
+
+def _descriptions(parsed: Parsed, cands: list[_Cand], tables: Tables) -> list[_Cand]:
+    """Return role descriptions ("the Belarusian leader") resolved to the one person who fits."""
+    people = [c for c in cands if c.kind == "person" and len(c.name) >= 2 and c.role and c.role_country]
+    if not people:
+        return []
+    taken = {(c.base + c.doc[c.i].idx) for c in cands}
+    out: list[_Cand] = []
+    for chunk in parsed.chunks:
+        doc = chunk.doc
+        for tok in doc:
+            if tok.lower_ != "the" or tok.i + 2 >= len(doc):
+                continue
+            k = tok.i + 1
+            country = ""
+            dem = lookup_demonym(doc[k].text, tables)
+            if dem and dem[1]:
+                country, k = dem[1], k + 1
+            else:
+                kind, canonical, _ = lookup_place(doc[k].text, tables)
+                if kind == "country" and k + 1 < len(doc) and doc[k + 1].tag_ == "POS":
+                    country, k = canonical, k + 2
+            if not country:
+                continue
+            role: list[str] = []
+            while k < len(doc) and (doc[k].lower_ in TITLE_WORDS or doc[k].lower_ in ROLE_FILLER) and len(role) < 4:
+                role.append(doc[k].lower_)
+                k += 1
+            if not role or role[-1] not in ROLE_HEADS:
+                continue
+            if k < len(doc) and doc[k].pos_ == "PROPN":  # "the Belarusian President Lukashenko": a title
+                continue
+            wanted = tuple(r for r in role if r not in ROLE_FILLER)
+            start = chunk.start + tok.idx
+            fit = {
+                p.canonical
+                for p in people
+                if p.start < start and p.role_country == country and _roles_match(wanted, p.role)
+            }
+            if len(fit) != 1 or start in taken:
+                continue
+            out.append(
+                _Cand(doc, tok.i, k, chunk.start, "ROLE", kind="person", canonical=fit.pop(),
+                      country=country, how="description")
+            )
+    return out
+
+
+def extract_entities(parsed: Parsed) -> list[Mention]:
+    """Return the article's entity mentions, sorted by start, each with its canonical name."""
+    tables = load_tables()
+    article = parsed.article
+    cands, views = _collect(parsed, tables)
+    ruled, claimed = _rows(views, article.text, tables)
+    if ruled or claimed:
+        cands = [c for c in cands if not any(a <= c.start < b for a, b in claimed)]
+    kept: list[_Cand] = []
+    orgs_made: set[tuple[int, int]] = set()
+    for c in cands:
+        if not _trim(c, tables):
+            continue
+        if c.label in ("GPE", "LOC", "NORP"):
+            org = _inside_org_name(c)
+            if org is not None:
+                span = (c.base + c.doc[org[0]].idx, id(c.doc), org[0])
+                if span in orgs_made:
+                    continue
+                orgs_made.add(span)
+                c.i, c.j, c.label = org[0], org[1], "ORG"
+        if c.label == "PERSON":
+            _person_role(c, tables)
+        _classify(c, tables)
+        kept.append(c)
+    kept.extend(ruled)
+    kept.sort(key=lambda c: c.start)
+    # drop a candidate overlapping an earlier one (a place swallowed by a rebuilt organisation name)
+    deduped: list[_Cand] = []
+    for c in kept:
+        if deduped and c.start < deduped[-1].end:
+            continue
+        deduped.append(c)
+    kept = deduped
+    kept.extend(_unlabelled_people(views, kept, tables))
+    kept.sort(key=lambda c: c.start)
+    _relabel_people(kept, tables)
+    _consistent_kinds(kept)
+    para_starts = article.paragraph_offsets()
+
+    def paragraph_of(char: int) -> int:
+        return bisect.bisect_right(para_starts, char) - 1
+
+    _resolve_people(kept, tables, paragraph_of)
+    kept.extend(_descriptions(parsed, kept, tables))
+    kept.sort(key=lambda c: c.start)
+    sent_starts = [s.start for s in parsed.sentences]
+    sents = parsed.sentences
+    out: list[Mention] = []
+    for c in kept:
+        start, end = c.start, c.end
+        k = bisect.bisect_right(sent_starts, start) - 1
+        out.append(
+            Mention(
+                article_id=article.article_id,
+                sentence_id=sents[k].sentence_id if k >= 0 else -1,
+                start=start,
+                end=end,
+                text=article.text[start:end],
+                label=c.label,
+                kind=c.kind,  # type: ignore[arg-type]
+                canonical=c.canonical,
+                country=c.country,
+                how=c.how,
+            )
+        )
+    return out
+
+
+def _relabel_people(cands: list[_Cand], tables: Tables) -> None:
+    """Turn a name the model mislabelled (ORG, GPE ...) into a person when it names a known person."""
+    names: set[str] = set()
+    for c in cands:
+        if c.kind == "person" and len(c.name) >= 2:
+            names.add(" ".join(c.name))
+            names.add(c.name[-1])
+            if c.name[0] in tables.family_first:  # "Wang" after "Wang Yi"
+                names.add(c.name[0])
+    if not names:
+        return
+    for c in cands:
+        if c.kind in ("person", "group") or c.how != "model":
+            continue
+        text = _norm(c.doc[c.i:c.j].text)
+        if text in names and not lookup_place(text, tables)[0]:
+            c.kind = "person"  # label stays the model's, so the correction shows
+            c.name = tuple(text.split())
+            c.canonical = text
+
+
+SPEECH_VERBS = frozenset(
+    """said says say told tells added adds wrote writes stated noted asked argued explained
+    warned insisted recalled acknowledged""".split()
+)
+
+
+def _unlabelled_people(views, cands: list[_Cand], tables: Tables) -> list[_Cand]:
+    """Return person names the model missed: known names repeated, and speakers or appositions.
+
+    A token equal to the surname of a person named in the article ("Fallon said" after
+    "Theresa Fallon") is that person; a run of proper nouns that is the subject of a speech verb
+    or stands in apposition to a role ("ambassador to China, Igor Morgulov,") is a person.
+    """
+    known: set[str] = set()
+    for c in cands:
+        if c.kind == "person" and len(c.name) >= 2:
+            known.add(c.name[-1])
+            if c.name[0] in tables.family_first:
+                known.add(c.name[0])
+    covered = {(c.base + c.doc[c.i].idx) for c in cands}
+    spans = [(c.start, c.end) for c in cands]
+    starts = [a for a, _ in spans]
+
+    def free(a: int, b: int) -> bool:
+        k = bisect.bisect_right(starts, a) - 1
+        if k >= 0 and spans[k][1] > a:
+            return False
+        return not (k + 1 < len(spans) and spans[k + 1][0] < b)
+
+    out: list[_Cand] = []
+    for doc, base, skipped in views:
+        i, n = 0, len(doc)
+        while i < n:
+            tok = doc[i]
+            if tok.tag_ != "NNP" or not tok.is_title or any(a <= i < b for a, b in skipped):
+                i += 1
+                continue
+            j = i
+            while j < n and doc[j].tag_ == "NNP" and doc[j].is_title and j - i < 3:
+                j += 1
+            a, b = base + tok.idx, base + doc[j - 1].idx + len(doc[j - 1].text)
+            if (doc[i].ent_type_ in NAMED_LABELS and a in covered) or not free(a, b):
+                i = j
+                continue
+            words = tuple(t.text for t in doc[i:j])
+            root = doc[i:j].root
+            speaker = root.dep_ == "nsubj" and root.head.lower_ in SPEECH_VERBS
+            apposed = (
+                root.dep_ == "appos" and (root.head.lower_ in ROLE_HEADS or root.head.lower_ in TITLE_WORDS)
+            )
+            if (j - i == 1 and words[0] in known) or (
+                (speaker or (apposed and j - i >= 2))
+                and not lookup_place(" ".join(words), tables)[0]
+                and not any(w.lower() in TITLE_WORDS for w in words)
+            ):
+                c = _Cand(doc, i, j, base, "", kind="person", how="model")
+                c.name = words
+                c.canonical = " ".join(words)
+                if j - i >= 2:
+                    _person_role(c, tables)
+                out.append(c)
+            i = j
+    return out
+
+
+def _consistent_kinds(cands: list[_Cand]) -> None:
+    """Give every mention of the same name not fixed by a table the article's majority kind.
+
+    The model may call "Xinhua" a place once and an organisation twice; one name in one
+    article names one thing.
+    """
+    votes: dict[str, dict[str, int]] = {}
+    for c in cands:
+        if c.how == "model" and c.kind in ("person", "organization", "place"):
+            key = _norm(c.doc[c.i:c.j].text)
+            votes.setdefault(key, {}).setdefault(c.kind, 0)
+            votes[key][c.kind] += 1
+    for c in cands:
+        if c.how != "model" or c.kind not in ("person", "organization", "place"):
+            continue
+        key = _norm(c.doc[c.i:c.j].text)
+        tally = votes[key]
+        if len(tally) > 1:
+            best = max(tally.items(), key=lambda kv: kv[1])
+            if best[1] > tally[c.kind]:
+                c.kind = best[0]
+                if c.kind == "person" and not c.name:
+                    c.name = tuple(key.split())
+
+
+def _is_cap_word(tok) -> bool:
+    return tok.text[:1].isupper() and any(ch.isalpha() for ch in tok.text)
+
+
+def _rows(views, text: str, tables: Tables) -> tuple[list[_Cand], list[tuple[int, int]]]:
+    """Return names read by layout rules, and the text ranges those rules claim from the model.
+
+    Two layouts of wire copy the model reads badly: the dateline ("SEOUL 1996-12-06",
+    "BEIJING, Feb 27 (Reuters) -"), whose capitals name a place, and rows of sports results and
+    tables ("Nantes 21 7 9 5 41", "Schalke 2 ( Mulder 2nd )"), where a name followed by scores is
+    a team (an organisation), unless it is a country, and a name with a bracketed country or
+    club, or a scorer's minutes, is a player.
+    """
+    out: list[_Cand] = []
+    claimed: list[tuple[int, int]] = []
+    for doc, base, skipped in views:
+        for sent in doc.sents:
+            if any(a <= sent.start < b for a, b in skipped):
+                continue
+            toks = list(sent)
+            dl = _dateline(toks, base, text)
+            if dl:
+                for i, j in dl:
+                    c = _Cand(doc, i, j, base, "GPE", how="dateline")
+                    kind, canonical, country = lookup_place(doc[i:j].text, tables)
+                    c.kind = kind if kind in ("country", "place") else "place"
+                    c.canonical = canonical if kind else " ".join(doc[i:j].text.split()).title()
+                    c.country = country
+                    out.append(c)
+                    claimed.append((base + doc[i].idx, base + doc[j - 1].idx + len(doc[j - 1].text)))
+                continue
+            numbers = sum(1 for t in toks if _NUMBER.match(t.text))
+            lower = sum(1 for t in toks if t.is_alpha and t.is_lower and t.lower_ not in _TABLE_WORDS)
+            if numbers < 2 or lower > 0:
+                continue
+            claimed.append((base + sent.start_char, base + sent.end_char))
+            out.extend(_table_row(doc, sent, base, tables))
+    return out, claimed
+
+
+def _dateline(toks, base: int, text: str) -> list[tuple[int, int]]:
+    """Return the token ranges of the place names of a dateline opening ``toks``, or []."""
+    def upper(t) -> bool:
+        original = text[base + t.idx : base + t.idx + len(t.text)]
+        return original.isupper() and any(ch.isalpha() for ch in original)
+
+    k = 0
+    while k < len(toks) and upper(toks[k]) and k < 4:
+        k += 1
+    if k == 0 or k >= len(toks):
+        return []
+    ranges = [(toks[0].i, toks[k - 1].i + 1)]
+    m = k
+    if toks[m].text == ",":
+        m += 1
+        r = m
+        while m < len(toks) and _is_cap_word(toks[m]) and toks[m].lower_ not in _MONTHS and m - r < 3:
+            m += 1
+        if m > r:
+            ranges.append((toks[r].i, toks[m - 1].i + 1))
+    if m < len(toks) and (
+        _DATE.match(toks[m].text) or toks[m].lower_ in _MONTHS or toks[m].text == "("
+    ):
+        return ranges
+    if m < len(toks) and toks[m].text == "," and m + 1 < len(toks) and toks[m + 1].lower_ in _MONTHS:
+        return ranges
+    return []
+
+
+def _table_row(doc, sent, base: int, tables: Tables) -> list[_Cand]:
+    """Return the names in one row of a results table, typed by their place in the row."""
+    out: list[_Cand] = []
+    toks = list(sent)
+    k = 0
+    prev_person = False
+    while k < len(toks):
+        if not _is_cap_word(toks[k]):
+            k += 1
+            continue
+        m = k
+        while m < len(toks) and (_is_cap_word(toks[m]) or (toks[m].text in ("-", "&") and m + 1 < len(toks)
+                                                          and _is_cap_word(toks[m + 1]))):
+            m += 1
+        words = [t.text for t in toks[k:m]]
+        if (
+            all(len(w) <= 3 and w.isupper() for w in words) and not lookup_place(" ".join(words), tables)[0]
+        ) or all(w.lower() in _MONTHS or w.lower() in _WEEKDAYS for w in words):
+            k = m  # column headers (W L PCT GB) and dates
+            continue
+        before = toks[k - 1].text if k else ""
+        after = toks[m].text if m < len(toks) else ""
+        after2 = toks[m + 1].text if m + 1 < len(toks) else ""
+        in_parens = before == "("
+        kind, canonical, country = lookup_place(" ".join(words), tables)
+        person = (
+            after == "("
+            and not _NUMBER.match(after2)
+            or before.lower() in ("c", "b", "lbw", "st")
+            or after.lower() in ("c", "b", "lbw")
+            or (in_parens and _NUMBER.match(after) is not None)
+            or bool(re.match(r"^[A-Z]\.$", words[0]))
+            or (toks[k].ent_type_ == "PERSON" and len(words) >= 2)
+        )
+        c = _Cand(doc, toks[k].i, toks[m - 1].i + 1, base, toks[k].ent_type_ or "", how="table-row")
+        if kind == "country":
+            c.kind, c.canonical, c.country = "country", canonical, country
+        elif person and not (in_parens and prev_person):
+            c.kind, c.canonical, c.name = "person", " ".join(words), tuple(words)
+        else:
+            c.kind, c.canonical = "organization", canonical if kind else " ".join(words)
+        prev_person = c.kind == "person"
+        out.append(c)
+        k = m
+    return out
