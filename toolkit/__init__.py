@@ -7,9 +7,21 @@ import logging
 from .article import Article, Removed
 from .errors import ArticleFormatError, CodebookError, GoldFormatError, ModelNotFoundError, ToolkitError
 from .loader import LoadResult, Skipped, load_articles
+from .annotate import Corpus, annotate
+from .stance import load_codebook, stance, stance_agreement, stance_by, stance_sheet
+from . import analysis, trade
 
 __all__ = [
     "Article",
+    "Corpus",
+    "analysis",
+    "annotate",
+    "load_codebook",
+    "stance",
+    "stance_agreement",
+    "stance_by",
+    "stance_sheet",
+    "trade",
     "ArticleFormatError",
     "CodebookError",
     "GoldFormatError",
