@@ -1,0 +1,834 @@
+"""Money figures, percentages and physical trade quantities, normalised to base units.
+
+Candidates come from two places: this module's own patterns over each sentence's text (currency
+symbols, ISO codes and currency words around a number with an optional scale word, "%" /
+"percent" / "per cent", tons / barrels / cubic meters), and spaCy's MONEY and PERCENT entities that
+the patterns did not cover (read with the same currency table). A figure needs a unit: bare numbers
+(years, ordinals, "12-point", "1,000 troops", dates, ages) are never amounts.
+
+Choices worth knowing:
+
+* Ranges ("$10 billion to $15 billion", "$10-15 billion", "between 5% and 7%") give two amounts,
+  each with qualifier ``range``; a bare lower bound borrows the upper bound's scale and unit, so
+  "$10-15 billion" gives "$10" = 1e10 USD and "15 billion" = 1.5e10 USD. "from X to Y" is a change,
+  not a range: X gets ``from``, Y gets ``to``.
+* A converted figure in brackets ("35 billion yuan ($5.5 billion)") is kept, with the subject and
+  year of the figure it converts and the qualifier ``equivalent`` (drop those rows to avoid
+  counting one sum twice).
+* Percentages have unit "%" and value 60.0 for "60%"; "percentage points" have unit "pp".
+* "¥" is JPY unless the sentence (or, failing that, the article) speaks of China or the yuan
+  more than of Japan or the yen; then it is CNY.
+* ``year`` is an explicit four-digit year in the same clause or in a clause that governs it;
+  relative years ("last year") are left as None.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from ..paths import DATA_DIR
+from ..records import Amount, Mention
+
+__all__ = ["extract_amounts", "parse_number", "currency_code", "find_figures", "Figure"]
+
+CURRENCY_TABLE = DATA_DIR / "currencies.csv"
+
+SCALES: dict[str, int] = {
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "mn": 10**6,
+    "mln": 10**6,
+    "m": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "bln": 10**9,
+    "b": 10**9,
+    "trillion": 10**12,
+    "tn": 10**12,
+    "lakh": 10**5,  # South Asian scales
+    "crore": 10**7,
+    "trn": 10**12,
+}
+WORD_NUMBERS: dict[str, int] = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+} | {
+    w: 10 * (i + 2)
+    for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())
+}
+
+# Physical quantities that trade stories report; unit words are normalised to one spelling.
+PHYSICAL_UNITS: dict[str, str] = {
+    "metric tons": "tons",
+    "metric tonnes": "tons",
+    "tonnes": "tons",
+    "tons": "tons",
+    "barrels per day": "barrels/day",
+    "barrels a day": "barrels/day",
+    "bpd": "barrels/day",
+    "barrels": "barrels",
+    "cubic meters": "cubic meters",
+    "cubic metres": "cubic meters",
+    "bcm": "cubic meters",  # billion cubic meters: the scale is part of the abbreviation
+}
+
+# Words that sit right before a figure and say how exact it is or what it did.
+APPROXIMATORS = (
+    "more than", "less than", "fewer than", "greater than", "higher than", "lower than",
+    "no more than", "no less than", "at least", "at most", "up to", "as much as", "as many as", "as little as", "as high as",
+    "just under", "just over", "just below", "just above", "well over", "well above",
+    "close to", "nearly", "almost", "about", "around", "roughly", "approximately", "some",
+    "over", "under", "below", "above", "only", "just", "an estimated", "estimated", "a net",
+    "net", "a total of", "a further", "another", "an additional", "additional", "a record",
+    "record", "a new record", "new record", "by", "from", "to",
+    "between", "an average of", "average", "a mere", "a whopping", "whopping", "in excess of",
+    "upwards of", "a combined",
+)
+_APPROX_RE = re.compile(
+    r"(?:^|(?<=[\s(\[\"“‘'—–-]))("
+    + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(APPROXIMATORS, key=len, reverse=True))
+    + r")\s*$",
+    re.IGNORECASE,
+)
+# "up 20%" / "down 54% from": only as a free-standing comment, not "made up just 2%".
+_UPDOWN_RE = re.compile(r"(?:^|[,;(—–]\s*)((?:up|down)(?:\s+by)?)\s*$", re.IGNORECASE)
+_AFTER_RE = re.compile(r"^\s*(or more|or less|or so|or higher|or lower|and up|plus)\b", re.IGNORECASE)
+
+
+def _forms(*bases: str) -> set[str]:
+    """Return regular inflections of verbs: the lemmatizer is off, so verbs match on word form."""
+    out: set[str] = set()
+    for base in bases:
+        if " " in base:  # explicit irregular forms
+            out.update(base.split())
+            continue
+        out.add(base)
+        out.add(base + "es" if base.endswith(("s", "sh", "ch", "x")) else base + "s")
+        if base.endswith("e"):
+            out.update({base + "d", base[:-1] + "ing"})
+        elif base.endswith("y") and base[-2] not in "aeiou":
+            out.update({base[:-1] + "ied", base[:-1] + "ies", base + "ing"})
+        elif re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", base):  # top -> topped, slip -> slipped
+            out.update({base + base[-1] + "ed", base + base[-1] + "ing"})
+        else:
+            out.update({base + "ed", base + "ing"})
+    return out
+
+
+# Verbs that say what a figure did or reached (matched on the governing verb's word form).
+CHANGE_VERBS = _forms(
+    "top", "jump", "surge", "soar", "climb", "increase", "decrease", "decline", "drop", "plunge",
+    "plummet", "slump", "tumble", "exceed", "surpass", "reach", "double", "triple", "halve",
+    "slash", "boost", "gain", "total", "amount", "hover", "dip", "ease", "recover", "rebound",
+    "widen", "narrow", "expand", "contract", "shrink shrank shrunk shrinking shrinks",
+    "rise rose risen rising rises", "fall fell fallen falling falls", "grow grew grown growing grows",
+    "hit hits hitting", "cut cuts cutting", "lose lost losing loses", "shed sheds shedding",
+    "sink sank sunk sinking sinks", "slide slid sliding slides", "stand stood standing stands",
+    "raise", "add", "accelerate", "slow", "spike", "balloon", "crash", "collapse", "stagnate",
+)
+
+# Nouns that only restate a figure ("a record high of $173 billion"): look past them for what
+# the figure is about.
+PLACEHOLDERS = {
+    "record", "high", "low", "total", "level", "levels", "figure", "sum", "amount", "value",
+    "tune", "average", "worth", "peak", "mark", "rate", "tally", "estimate", "range", "share",
+    "increase", "rise", "jump", "drop", "decline", "fall", "growth", "gain", "loss", "lows",
+    "highs", "maximum", "minimum", "threshold", "ceiling", "cap", "sums",
+}
+# Attribution phrases: entities there name the source of a figure, not its subject.
+_SOURCE_WORDS = {
+    "according", "citing", "cited", "said", "says", "say", "told", "tells", "wrote", "writes",
+    "noted", "notes", "added", "reported", "reports", "showed", "shows", "show", "found", "finds",
+    "estimated", "estimates", "stated", "claimed", "claims", "argued", "suggested", "suggests",
+    "indicated", "indicates", "calculated", "calculations", "survey", "data", "statistics",
+}
+# Time and cause adjuncts: a country there ("since the war in Ukraine") is not the subject.
+_ADJUNCT_PREPS = {"since", "during", "amid", "after", "before", "despite", "until", "because",
+                  "following", "throughout"}
+_CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "parataxis", "csubj", "xcomp", "acl"}
+_YEAR_RE = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
+
+# Fallback naming when no entity mentions are passed: demonyms and capitals used for states.
+_FALLBACK_CANONICAL = {
+    "us": "United States", "u.s.": "United States", "usa": "United States",
+    "america": "United States", "american": "United States", "united states": "United States",
+    "the united states": "United States", "washington": "United States",
+    "chinese": "China", "beijing": "China", "prc": "China",
+    "russian": "Russia", "moscow": "Russia", "kremlin": "Russia", "russian federation": "Russia",
+    "ukrainian": "Ukraine", "kyiv": "Ukraine", "kiev": "Ukraine",
+    "belarusian": "Belarus", "minsk": "Belarus", "japanese": "Japan", "tokyo": "Japan",
+    "indian": "India", "delhi": "India", "new delhi": "India", "british": "United Kingdom",
+    "uk": "United Kingdom", "u.k.": "United Kingdom", "britain": "United Kingdom",
+    "european": "European Union", "eu": "European Union", "the european union": "European Union",
+    "german": "Germany", "french": "France", "iranian": "Iran", "tehran": "Iran",
+    "taiwanese": "Taiwan", "taipei": "Taiwan", "korean": "South Korea",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure found in plain text: offsets into that text, value in base units, unit, flags."""
+
+    start: int
+    end: int
+    value: float
+    unit: str
+    flags: tuple[str, ...] = ()  # "range", "from", "to" set by range handling
+
+
+# --------------------------------------------------------------------------------------------
+# Currency table and patterns
+
+
+@functools.cache
+def _currency_rows() -> tuple[tuple[str, str, str], ...]:
+    """Return (form, kind, code) rows of toolkit/data/currencies.csv, longest form first."""
+    with CURRENCY_TABLE.open(encoding="utf-8") as fh:
+        lines = [line for line in fh if not line.startswith("#")]
+    rows = [(r["form"], r["kind"], r["code"]) for r in csv.DictReader(lines)]
+    return tuple(sorted(rows, key=lambda r: len(r[0]), reverse=True))
+
+
+def currency_code(form: str) -> str | None:
+    """Return the ISO code of a currency symbol, code or word, or None.
+
+    >>> currency_code("US$"), currency_code("yuan"), currency_code("Roubles"), currency_code("kg")
+    ('USD', 'CNY', 'RUB', None)
+    """
+    form = re.sub(r"\s+", " ", form.strip())
+    for f, kind, code in _currency_rows():
+        if (f == form) if kind != "word" else (f == form.lower()):
+            return code
+    return None
+
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_WORDNUM = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|half\s+a|an?)"
+)
+_SCALE_LONG = r"(?:thousand|million|billion|trillion|lakh|crore)"
+_SCALE_ANY = r"(?:thousand|million|billion|trillion|lakh|crore|mln|mn|bln|bn|trn|tn|[mbk])(?![A-Za-z])"
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """Return the compiled figure patterns: prefixed money, money words, percent, physical."""
+    rows = _currency_rows()
+    symbols = [re.escape(f).replace(r"\ ", r"\s?") for f, k, _ in rows if k == "symbol"]
+    codes = [re.escape(f) for f, k, _ in rows if k == "code"]
+    words = [re.escape(f).replace(r"\ ", r"\s+") for f, k, _ in rows if k == "word"]
+    prefix = (
+        r"(?P<cur>(?<![A-Za-z])(?:" + "|".join(codes) + r")\s?(?=[\d.])|"
+        r"(?<![A-Za-z0-9])(?:" + "|".join(symbols) + r"))"
+    )
+    number = rf"(?P<num>{_NUM}|(?i:{_WORDNUM}))"
+    lead = r"(?<![\w.,$€£¥])"  # a figure's number never continues a word or another number
+    # "$10-15 billion" / "$10 to $15 billion": the lower bound is captured and split off later.
+    lower = rf"(?:(?P<lo>{_NUM})\s*(?P<losep>-|–|—|\bto\b)\s*(?:{prefix.replace('?P<cur>', '?P<cur2>')})?\s?)?"
+    money_prefixed = re.compile(
+        rf"{prefix}\s?{lower}(?P<num>{_NUM})(?:\s?(?P<scale>{_SCALE_ANY}))?"
+        rf"(?:\s(?P<scale2>{_SCALE_LONG})(?![A-Za-z]))?"
+    )
+    money_words = re.compile(
+        rf"{lead}{number}(?:[\s-](?P<scale>(?i:{_SCALE_LONG}|mln|mn|bln|bn|tn)))?"
+        rf"(?:[\s-](?P<scale2>(?i:{_SCALE_LONG})))?[\s-]"
+        rf"(?P<cur>(?i:{'|'.join(words)})(?![A-Za-z])|(?:{'|'.join(codes)})(?![A-Za-z]))"
+    )
+    percent = re.compile(
+        rf"{lead}{number}\s?(?P<cur>%|(?i:percentage[\s-]points?|per\s?cent(?:age)?|pct)(?![A-Za-z]))"
+    )
+    units = "|".join(re.escape(u).replace(r"\ ", r"\s+") for u in sorted(PHYSICAL_UNITS, key=len, reverse=True))
+    physical = re.compile(
+        rf"{lead}{number}(?:[\s-](?P<scale>(?i:{_SCALE_LONG}|mn|bn)))?\s(?P<cur>(?i:{units}))(?![A-Za-z])"
+    )
+    return money_prefixed, money_words, percent, physical
+
+
+def parse_number(text: str) -> float | None:
+    """Return the value of a written number ("1,234.5", "twenty-five", "a", "half a"), or None.
+
+    >>> parse_number("1,234.5"), parse_number("twenty-five"), parse_number("half a")
+    (1234.5, 25.0, 0.5)
+    >>> parse_number("many") is None
+    True
+    """
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    try:
+        return float(Decimal(t.replace(",", "")))
+    except InvalidOperation:
+        pass
+    if t in ("a", "an"):
+        return 1.0
+    if t == "half a":
+        return 0.5
+    parts = re.split(r"[\s-]", t)
+    if parts and all(p in WORD_NUMBERS for p in parts) and len(parts) <= 2:
+        return float(sum(WORD_NUMBERS[p] for p in parts))
+    return None
+
+
+def _scaled(num: str, *scales: str | None) -> float | None:
+    """Return ``num`` times its scale words, computed in decimal so 8.5bn is exactly 8.5e9."""
+    base = parse_number(num)
+    if base is None:
+        return None
+    value = Decimal(repr(base))
+    for s in scales:
+        if s:
+            value *= SCALES[s.lower()]
+    return float(value)
+
+
+def _yen_code(sentence: str, article: str) -> str:
+    """Return CNY or JPY for a bare "¥": whichever country the sentence, else article, is about."""
+    for text in (sentence, article):
+        cn = len(re.findall(r"\b(?:China|Chinese|yuan|renminbi|RMB|Beijing)\b", text))
+        jp = len(re.findall(r"\b(?:Japan|Japanese|yen|Tokyo)\b", text))
+        if cn != jp:
+            return "CNY" if cn > jp else "JPY"
+    return "JPY"
+
+
+def find_figures(text: str, *, context: str = "") -> list[Figure]:
+    """Return the money figures, percentages and physical quantities in plain ``text``.
+
+    ``context`` (e.g. the whole article) only decides what a bare "¥" means.
+
+    >>> text = "up 60% to US$8.5bn"
+    >>> [(text[f.start:f.end], f.value, f.unit) for f in find_figures(text)]
+    [('60%', 60.0, '%'), ('US$8.5bn', 8500000000.0, 'USD')]
+    >>> find_figures("In 2022, a 12-point plan, 1,000 troops and an ally")
+    []
+    """
+    money_prefixed, money_words, percent, physical = _patterns()
+    found: list[Figure] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    def add(start: int, end: int, value: float | None, unit: str, flags: tuple[str, ...] = ()) -> None:
+        if value is None or not free(start, end):
+            return
+        taken.append((start, end))
+        found.append(Figure(start, end, value, unit, flags))
+
+    for m in money_prefixed.finditer(text):
+        cur = re.sub(r"\s+", " ", m.group("cur").strip())
+        code = currency_code(cur) or "USD"
+        if cur == "¥":
+            code = _yen_code(text, context)
+        scales = (m.group("scale"), m.group("scale2"))
+        if m.group("lo"):
+            # "$10-15 billion": the lower bound shares the upper bound's scale and currency
+            lo_end = m.start("lo") + len(m.group("lo"))
+            add(m.start(), lo_end, _scaled(m.group("lo"), *scales), code, ("range",))
+            add(m.start("cur2") if m.group("cur2") else m.start("num"), m.end(),
+                _scaled(m.group("num"), *scales), code, ("range",))
+        else:
+            add(m.start(), m.end(), _scaled(m.group("num"), *scales), code)
+    for m in money_words.finditer(text):
+        num, scale = m.group("num"), m.group("scale")
+        if num.lower() in ("a", "an", "half a") and not scale:
+            continue  # "an ally", "a dollar store": not figures
+        code = currency_code(m.group("cur")) or "USD"
+        if code == "KRW" and m.group("cur").lower() == "won" and not scale:
+            continue  # "won" is usually the verb
+        # "word": no scale word, so "top 15 yuan markets" (yuan as a modifier) is checked later
+        add(m.start(), m.end(), _scaled(num, scale, m.group("scale2")), code,
+            () if scale else ("word",))
+    for m in percent.finditer(text):
+        num = m.group("num")
+        if num.lower() in ("a", "an", "half a"):
+            continue
+        unit = "pp" if m.group("cur").lower().startswith("percentage") else "%"
+        add(m.start(), m.end(), _scaled(num), unit)
+    for m in physical.finditer(text):
+        num, scale = m.group("num"), m.group("scale")
+        if num.lower() in ("a", "an", "half a") and not scale:
+            continue
+        unit_word = re.sub(r"\s+", " ", m.group("cur").lower())
+        value = _scaled(num, scale)
+        if unit_word == "bcm" and value is not None:
+            value *= 1e9
+        add(m.start(), m.end(), value, PHYSICAL_UNITS[unit_word])
+    found.sort(key=lambda f: f.start)
+    return _mark_ranges(text, found)
+
+
+_BARE_LOWER = re.compile(rf"(?<![\w.,])(?P<lo>{_NUM})\s*(?P<sep>-|–|—|\bto\b|\band\b)\s*$")
+
+
+def _mark_ranges(text: str, figures: list[Figure]) -> list[Figure]:
+    """Return ``figures`` with ranges flagged and bare lower bounds ("10-15%") added."""
+    out: list[Figure] = []
+    for i, f in enumerate(figures):
+        prev = out[-1] if out else None
+        gap_start = prev.end if prev else 0
+        before = text[gap_start:f.start]
+        joined = re.fullmatch(r"\s*(-|–|—|to|and)\s*", before)
+        if prev and joined and prev.unit == f.unit and "range" not in prev.flags:
+            opener = text[max(0, prev.start - 12):prev.start].lower()
+            if joined.group(1) == "and" and not re.search(r"between\s*$", opener):
+                out.append(f)
+                continue
+            if re.search(r"from\s*$", opener):  # "from $10bn to $15bn": a change, not a range
+                out[-1] = Figure(prev.start, prev.end, prev.value, prev.unit, prev.flags + ("from",))
+                out.append(Figure(f.start, f.end, f.value, f.unit, f.flags + ("to",)))
+            else:
+                out[-1] = Figure(prev.start, prev.end, prev.value, prev.unit, prev.flags + ("range",))
+                out.append(Figure(f.start, f.end, f.value, f.unit, f.flags + ("range",)))
+            continue
+        bare = _BARE_LOWER.search(text[gap_start:f.start]) if "range" not in f.flags else None
+        if bare and f.unit in ("%", "pp") or (bare and re.match(r"[\d.]", text[f.start])):
+            lo_start = gap_start + bare.start("lo")
+            opener = text[max(0, lo_start - 12):lo_start].lower()
+            sep = bare.group("sep")
+            if sep != "and" or re.search(r"between\s*$", opener):
+                # the bare number's scale is the upper figure's: 10-15 billion yuan
+                number = re.match(rf"{_NUM}|(?i:{_WORDNUM})", text[f.start:])
+                upper = parse_number(number.group()) if number else None
+                lower = parse_number(bare.group("lo"))
+                if upper and lower is not None and lower <= upper:
+                    kind = "from" if re.search(r"from\s*$", opener) else "range"
+                    out.append(Figure(lo_start, gap_start + bare.end("lo"), f.value * lower / upper,
+                                      f.unit, (kind,)))
+                    out.append(Figure(f.start, f.end, f.value, f.unit,
+                                      f.flags + ("to" if kind == "from" else "range",)))
+                    continue
+        out.append(f)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the parse: subject, year, qualifier
+
+
+def _clause_root(tok):  # spacy Token -> Token
+    """Return the head of the clause ``tok`` sits in (a verb, or the sentence root)."""
+    seen = 0
+    while tok.dep_ not in _CLAUSE_DEPS and tok.head.i != tok.i and seen < 50:
+        if tok.dep_ == "conj" and tok.pos_ in ("VERB", "AUX"):
+            break
+        tok = tok.head
+        seen += 1
+    return tok
+
+
+def _clause_chain(tok) -> list:
+    """Return the clause heads from ``tok``'s own clause up to the sentence root."""
+    chain, cur = [], _clause_root(tok)
+    while cur not in chain:
+        chain.append(cur)
+        if cur.head.i == cur.i:
+            break
+        cur = _clause_root(cur.head)
+    return chain
+
+
+def _in_source_phrase(tok) -> bool:
+    """Return True when ``tok`` sits in an attribution ("according to X", "X said")."""
+    for anc in [tok, *tok.ancestors]:
+        if anc.lower_ in _SOURCE_WORDS or anc.lower_ in _ADJUNCT_PREPS:
+            return True
+        if anc.dep_ in _CLAUSE_DEPS:
+            return False
+    return False
+
+
+def _span_root(tokens):  # list[Token] -> Token
+    """Return the token of ``tokens`` whose head lies outside them (the phrase's syntactic root)."""
+    ids = {t.i for t in tokens}
+    for t in tokens:
+        if t.head.i not in ids or t.head.i == t.i:
+            return t
+    return tokens[-1]
+
+
+def _is_date_or_number(tok) -> bool:
+    return tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT") or tok.like_num
+
+
+def _of_object(tok, exclude: frozenset[int] = frozenset()):
+    """Return the noun of an "of"/"in"/"worth of" phrase under ``tok`` ("$5bn in trade"), or None."""
+    for child in tok.children:
+        word = child.lower_
+        if child.dep_ == "prep" and word in ("of", "in") or word == "worth":
+            if word == "worth":
+                objs = [g for c in child.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+            else:
+                objs = [c for c in child.children if c.dep_ == "pobj"]
+            for obj in objs:
+                if obj.i in exclude:
+                    continue
+                if obj.pos_ in ("NOUN", "PROPN") and not _is_date_or_number(obj):
+                    if obj.lower_ in PLACEHOLDERS:
+                        return _of_object(obj, exclude) or obj
+                    return obj
+    return None
+
+
+def _subject_of(verb):
+    """Return the grammatical subject of ``verb``, climbing through non-finite clauses."""
+    for _ in range(4):
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass", "csubj"):
+                if child.tag_ == "WDT" and verb.dep_ == "relcl":  # "trade, which rose ..."
+                    return verb.head
+                return child
+        if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN"):
+            return verb.head
+        if verb.head.i == verb.i or verb.dep_ not in ("advcl", "xcomp", "conj", "ccomp"):
+            return None
+        verb = verb.head
+    return None
+
+
+def _head_noun(root, figure: frozenset[int]):
+    """Return (noun the figure quantifies or None, governing verb or None, placeholder chain).
+
+    ``figure`` holds the token indices of the figure itself.
+    """
+    chain = [root]
+    noun = _of_object(root, figure)
+    verb = None
+    cur = root
+    for _ in range(8):
+        if noun is not None:
+            break
+        head = cur.head
+        if head.i == cur.i:
+            break
+        dep = cur.dep_
+        if head.pos_ in ("VERB", "AUX"):
+            verb = head
+            if dep == "prep" and cur.lower_ in ("to", "from", "by", "at") or (
+                dep == "advmod" and cur.lower_ in ("up", "down")
+            ):
+                # "cut its growth forecast to 4.4%": the object is what changed
+                objs = [c for c in head.children if c.dep_ in ("dobj", "nsubjpass") and c.i != root.i
+                        and c.pos_ in ("NOUN", "PROPN") and c.lower_ not in PLACEHOLDERS]
+                if objs:
+                    noun = objs[0]
+                    break
+            after = root.doc[max(figure) + 1] if max(figure) + 1 < len(root.doc) else None
+            if dep == "dobj" and after is not None and after.head.i == head.i and after.dep_ == "prep":
+                # "sent £2.5m in aid": the parser hangs the "in" phrase on the verb
+                noun = _of_object(head, figure | {c.i for c in head.children if c.i < after.i})
+                if noun is not None and noun.i > after.i:
+                    break
+            noun = _subject_of(head)
+            break
+        if dep == "pobj" and head.dep_ == "prep":
+            prep = head
+            if prep.lower_ == "of" and prep.head.pos_ in ("NOUN", "PROPN"):
+                if prep.head.lower_ in PLACEHOLDERS:
+                    cur = prep.head
+                    chain.append(cur)
+                    noun = _of_object(cur, figure) if cur.lower_ != "tune" else None
+                    continue
+                noun = prep.head
+                break
+            cur = prep
+            continue
+        if head.pos_ in ("NOUN", "PROPN") and dep != "appos":
+            if head.lower_ in PLACEHOLDERS:
+                cur = head
+                chain.append(cur)
+                noun = _of_object(cur, figure)
+                continue
+            noun = head
+            break
+        cur = head
+    if verb is None:
+        for anc in [cur, *cur.ancestors]:
+            if anc.pos_ in ("VERB", "AUX"):
+                verb = anc
+                break
+    if noun is not None and (noun.pos_ == "PRON" or noun.tag_ in ("PRP", "WDT", "WP", "EX")):
+        noun = None
+    return noun, verb, chain
+
+
+def _noun_phrase(noun, skip: set[int]) -> str:
+    """Return the head noun with its compound and adjective modifiers, minus entity words."""
+    keep = [noun]
+    stack = [noun]
+    while stack:
+        t = stack.pop()
+        for c in t.children:
+            if c.i < noun.i and c.dep_ in ("compound", "amod", "nmod") and c.i not in skip:
+                keep.append(c)
+                stack.append(c)
+    kept = [
+        t for t in sorted(keep, key=lambda t: t.i)
+        if t.i not in skip and t.lower_ not in ("record", "new", "such", "same", "own", "other")
+    ]
+    ids = {t.i for t in kept}
+    # hyphens inside a kept compound ("hush-money", "sell-off") stay
+    kept += [t.doc[i] for t in kept for i in (t.i + 1,)
+             if i < len(t.doc) and t.doc[i].text == "-" and i + 1 in ids]
+    kept.sort(key=lambda t: t.i)
+    out = ""
+    for k, t in enumerate(kept):
+        word = t.text if (t.pos_ == "PROPN" or t.text.isupper()) else t.lower_
+        nxt = kept[k + 1] if k + 1 < len(kept) else None
+        out += word + (t.whitespace_ if nxt is not None and nxt.i == t.i + 1 else " ")
+    return re.sub(r"\s+", " ", out).strip(" -–")
+
+
+@dataclass(frozen=True)
+class _Entity:
+    start: int  # doc-level char offsets
+    end: int
+    name: str
+
+
+def _fallback_entities(doc) -> list[_Entity]:
+    """Return country-like entities straight from spaCy when no mentions are passed."""
+    out = []
+    for ent in doc.ents:
+        if ent.label_ not in ("GPE", "ORG", "NORP"):
+            continue
+        name = re.sub(r"^(?:the)\s+", "", ent.text, flags=re.I)
+        name = re.sub(r"[’']s?$", "", name).strip()
+        canonical = _FALLBACK_CANONICAL.get(name.lower())
+        if ent.label_ == "NORP" and canonical is None:
+            continue  # "Muslim", "Democrats": not a state
+        out.append(_Entity(ent.start_char, ent.end_char, canonical or name))
+    return out
+
+
+def _mention_entities(mentions: Sequence[Mention], shift: int) -> list[_Entity]:
+    """Return mentions that name states or organisations, in doc char offsets."""
+    out = []
+    for m in mentions:
+        if m.kind == "person":
+            continue
+        if m.label == "NORP" or m.kind in ("group", "other"):
+            name = m.country or (m.canonical if m.kind == "country" else "")
+        elif m.kind == "place":
+            name = m.country or m.canonical
+        else:
+            name = m.canonical
+        if name:
+            out.append(_Entity(m.start - shift, m.end - shift, name))
+    return out
+
+
+def _entities_in(tokens: Iterable, entities: list[_Entity]) -> list[str]:
+    """Return entity names covering any of ``tokens``, in text order, without repeats."""
+    spans = sorted({(t.idx, t.idx + len(t)) for t in tokens})
+    names: list[str] = []
+    for ent in sorted(entities, key=lambda e: e.start):
+        if any(a < ent.end and ent.start < b for a, b in spans) and ent.name not in names:
+            names.append(ent.name)
+    return names
+
+
+def _clause_tokens(head) -> list:
+    """Return the tokens of ``head``'s clause, without nested clauses or attributions."""
+    out = []
+    stack = [head]
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        for c in t.children:
+            if c.dep_ in _CLAUSE_DEPS and not (c.dep_ == "xcomp"):
+                continue
+            if c.lower_ in _SOURCE_WORDS:
+                continue
+            stack.append(c)
+    return out
+
+
+def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int]) -> str:
+    """Return "China–Russia trade": entity names of the noun phrase or clause plus the head noun."""
+    names: list[str] = []
+    skip: set[int] = set(figure_ids)
+    if entities:
+        ent_ids = {
+            t.i for t in chain_root.doc for e in entities if e.start <= t.idx < e.end
+        }
+        skip |= ent_ids
+    phrase = ""
+    if noun is not None:
+        np_tokens = [
+            t for t in noun.subtree
+            if not any(a.dep_ in ("acl", "advcl") and a.i != noun.i
+                       for a in t.ancestors if a in noun.subtree)
+            and not _in_source_phrase(t) and currency_code(t.head.lower_) is None
+        ]
+        names = _entities_in([t for t in np_tokens if t.i not in figure_ids], entities)
+        phrase = _noun_phrase(noun, skip)
+        if noun.i in skip and not phrase:
+            phrase = ""
+    if not names:
+        for clause in _clause_chain(chain_root):
+            toks = [t for t in _clause_tokens(clause)
+                    if t.i not in figure_ids and not _in_source_phrase(t)
+                    and currency_code(t.head.lower_) is None]
+            names = _entities_in(toks, entities)
+            if names:
+                break
+    names = [n for n in names if n.lower() not in phrase.lower().split()]
+    label = "–".join(names)
+    return f"{label} {phrase}".strip() if phrase else label
+
+
+def _year_for(root, figure_ids: set[int]) -> int | None:  # figure_ids: every figure's tokens
+    """Return the explicit year in the figure's clause or a governing clause, nearest first."""
+    sent = root.sent
+    years = [
+        t for t in sent
+        if _YEAR_RE.match(t.text) and t.i not in figure_ids
+    ]
+    if not years:
+        return None
+    chain = _clause_chain(root)
+    for level, clause in enumerate(chain):
+        here = [y for y in years if _clause_root(y).i == clause.i]
+        if level == 0 and not here and len(chain) == 1:
+            here = years  # a one-clause sentence: any year in it
+        if here:
+            best = min(here, key=lambda y: (abs(y.i - root.i) + (0 if y.i > root.i else 1)))
+            return int(best.text)
+    return None
+
+
+def _qualifier(text: str, rel_start: int, rel_end: int, flags: tuple[str, ...], verb,
+               chain: list, base: int, noun=None) -> str:
+    """Return the qualifier words around a figure in text order: "topped record", "at least".
+
+    ``base`` turns a token's doc char offset into an offset in ``text`` (the sentence).
+    """
+    found: list[tuple[float, str]] = []
+    window_start = max(0, rel_start - 60)
+    before = text[window_start:rel_start]
+    pos = len(before)
+    for _ in range(4):
+        m = _APPROX_RE.search(before[:pos])
+        if not m:
+            break
+        word = re.sub(r"\s+", " ", m.group(1).lower())
+        word = re.sub(r"^(?:a|an) ", "", word)
+        if word == "new record":
+            word = "record"
+        found.append((window_start + m.start(1), word))
+        pos = m.start(1)
+    updown = _UPDOWN_RE.search(before[:pos])
+    if updown:
+        found.append((window_start + updown.start(1), re.sub(r"\s+", " ", updown.group(1).lower())))
+    after = _AFTER_RE.match(text[rel_end:])
+    if after:
+        found.append((rel_end, after.group(1).lower()))
+    if verb is not None and verb.lower_ in CHANGE_VERBS:
+        found.append((verb.idx + base, verb.lower_))
+    top = chain[-1]
+    if noun is not None:
+        for t in noun.subtree:
+            if t.lower_ in ("record", "all-time") and t.i < noun.i:
+                found.append((t.idx + base, "record"))
+    # "..., the largest monthly reduction on record": anywhere in the figure's own clause
+    for t in _clause_tokens(_clause_root(chain[0])):
+        if t.lower_ == "record" and t.i > 0 and t.doc[t.i - 1].lower_ == "on":
+            found.append((t.idx + base, "record"))
+    for t in top.subtree:
+        if t.lower_ in ("record", "all-time", "unprecedented") and not any(
+            a.dep_ in ("relcl", "acl") for a in t.ancestors if a in top.subtree
+        ):
+            found.append((t.idx + base, "record"))
+    for flag in flags:
+        if flag != "word":
+            found.append((rel_end + 0.5, flag))
+    words: list[str] = []
+    for _, w in sorted(found, key=lambda p: p[0]):
+        if w not in words:
+            words.append(w)
+    return " ".join(words)
+
+
+# --------------------------------------------------------------------------------------------
+# The extractor
+
+
+def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
+    """Return the money figures and percentages of a parsed article, in text order.
+
+    ``parsed`` is a :class:`toolkit.nlp.Parsed`; ``mentions`` are the article's entity rows
+    (``toolkit.extract.entities``): when given, subjects use their canonical names ("Beijing" as
+    a government -> "China"); otherwise spaCy's GPE/ORG/NORP entities name them.
+    """
+    article = parsed.article
+    text = article.text
+    out: list[Amount] = []
+    for sent in parsed.sentences:
+        s_text = text[sent.start:sent.end]
+        doc = sent.span.doc
+        shift = sent.offset  # article offset = doc char offset + shift
+        figures = find_figures(s_text, context=text)
+        covered = [(f.start, f.end) for f in figures]
+        for ent in sent.span.ents:  # spaCy's MONEY/PERCENT the patterns missed
+            if ent.label_ not in ("MONEY", "PERCENT"):
+                continue
+            a, b = ent.start_char + shift - sent.start, ent.end_char + shift - sent.start
+            if any(a < e and s < b for s, e in covered):
+                continue
+            for f in find_figures(s_text[a:b], context=text):
+                figures.append(Figure(f.start + a, f.end + a, f.value, f.unit, f.flags))
+        figures.sort(key=lambda f: f.start)
+        if not figures:
+            continue
+        entities = (
+            _mention_entities([m for m in mentions if sent.start <= m.start < sent.end], shift)
+            if mentions else _fallback_entities(doc)
+        )
+        spans = []
+        for f in figures:
+            d0, d1 = f.start + sent.start - shift, f.end + sent.start - shift
+            span = doc.char_span(d0, d1, alignment_mode="expand")
+            spans.append(list(span) if span is not None and len(span) else [])
+        all_ids = {t.i for toks in spans for t in toks}
+        rows: list[tuple[Figure, str, int | None, str, object]] = []
+        for f, toks in zip(figures, spans, strict=True):
+            if not toks:
+                rows.append((f, "", None, " ".join(f.flags), None))
+                continue
+            last = toks[-1]
+            if "word" in f.flags and last.dep_ in ("compound", "amod", "nmod") \
+                    and last.head.i > last.i and last.head.pos_ == "NOUN":
+                continue  # "the top 15 yuan markets": the currency word modifies a noun
+            root = _span_root(toks)
+            noun, verb, chain = _head_noun(root, frozenset(t.i for t in toks))
+            subject = _subject_text(noun, root, entities, all_ids)
+            year = _year_for(root, all_ids)
+            qualifier = _qualifier(s_text, f.start, f.end, f.flags, verb, chain, shift - sent.start, noun)
+            rows.append((f, subject, year, qualifier, root))
+        # A bracketed conversion repeats the figure before it: same subject and year.
+        for i in range(1, len(rows)):
+            f, _, _, qual, root = rows[i]
+            pf, psubj, pyear, _, _ = rows[i - 1]
+            gap = s_text[pf.end:f.start]
+            if re.fullmatch(r"\s*[(\[]\s*(?:about|around|roughly|approximately|or|some|nearly)?\s*", gap) \
+                    and f.unit != pf.unit and f.unit not in ("%", "pp") and pf.unit not in ("%", "pp"):
+                qual = " ".join(w for w in [qual, "equivalent"] if w)
+                rows[i] = (f, psubj, pyear, qual, root)
+        for f, subject, year, qualifier, _ in rows:
+            start, end = sent.start + f.start, sent.start + f.end
+            out.append(Amount(
+                article_id=article.article_id, sentence_id=sent.sentence_id, start=start,
+                end=end, text=text[start:end], value=f.value, unit=f.unit, year=year,
+                subject=subject, qualifier=qualifier,
+            ))
+    return out
