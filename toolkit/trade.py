@@ -1,0 +1,546 @@
+"""Curated goods-trade series of China with Russia, Belarus, Ukraine; fact-checks against it.
+
+The raw table (``../shared/data/trade_reference.csv``) holds one row per figure *as a source
+states it*, often several per year and reporter. :func:`curate_reference` reduces it to one chosen
+value per (pair, year) by a fixed, documented rule (:data:`CHOICE_RULE`); the result ships as
+``toolkit/data/trade_reference.csv`` and is read back by :func:`reference_series`.
+:func:`fact_check` compares the USD figures of an amounts table with that series.
+
+Rebuild the shipped table with
+``python -c "from toolkit.trade import main; main()" [RAW_CSV] [OUT_CSV]`` (``python -m toolkit.trade``
+works too, with a harmless runpy warning because ``toolkit/__init__`` imports this module).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import sys
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from toolkit import paths
+
+__all__ = [
+    "CHOICE_RULE",
+    "CURATED_COLUMNS",
+    "FACT_CHECK_COLUMNS",
+    "PAIRS",
+    "claim_kind",
+    "curate_reference",
+    "fact_check",
+    "normalise_pair",
+    "pair_in_text",
+    "reference_series",
+    "write_curated",
+]
+
+CURATED_CSV = paths.DATA_DIR / "trade_reference.csv"
+RAW_CSV = paths.SHARED_DATA_DIR / "trade_reference.csv"
+
+# pair -> (first year, last year) the curated series covers.
+PAIRS: dict[str, tuple[int, int]] = {
+    "China–Russia": (2000, 2025),
+    "China–Belarus": (2015, 2025),
+    "China–Ukraine": (2015, 2025),
+}
+
+CURATED_COLUMNS = [
+    "pair",
+    "year",
+    "value_usd_bn",
+    "source",
+    "source_ref",
+    "confidence",
+    "n_sources",
+    "alternatives",
+    "conflict",
+    "note",
+    # two extra columns, because a reader of the chart needs them: whose statistics the chosen
+    # figure is (China-side and partner-side figures differ systematically), and whether the only
+    # figure available is a floor ("topped $20 billion") rather than a value.
+    "reporter",
+    "lower_bound",
+]
+
+CHOICE_RULE = (
+    "Only flow=total rows are candidates. Rank candidates by, in order: "
+    "(1) comparable: not flagged SUSPECT, LOWER BOUND, LIKELY MISDATED, GOODS AND SERVICES, "
+    "or 'NOT the ... series' (different measure); "
+    "(2) reporter China (China customs / China-side statistics); "
+    "(3) confidence high > medium > low; "
+    "(4) year stated rather than YEAR INFERRED; "
+    "(5) more decimal places (an exact customs figure beats a rounded one); "
+    "(6) more other rows within 1% of the value (corroboration); "
+    "(7) source name A-Z, then smaller value (so the choice never depends on row order). "
+    "conflict = a note of the pair-year says CONFLICT, or comparable totals differ by more than 2%."
+)
+
+_CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
+# Flags that mean "this row does not measure the same thing as the series" (case matters for the
+# upper-case curator flags; 'lower bound' and 'suspect' are also written in lower case in notes).
+_NOT_COMPARABLE = re.compile(
+    r"(?i:\bsuspect\b|lower bound)|LIKELY MISDATED|MISDATED|GOODS AND SERVICES|NOT the [\w ]*series"
+)
+_LOWER_BOUND = re.compile(r"(?i:lower bound)")
+_YEAR_INFERRED = re.compile(r"YEAR INFERRED|(?i:year inferred)")
+_CONFLICT_FLAG = re.compile(r"\bCONFLICT\b")
+_CONF = re.compile(r"^\s*conf=(high|medium|low)\s*;?\s*")
+
+_COUNTRY_WORDS: dict[str, tuple[str, ...]] = {
+    "China": ("china", "chinese", "sino", "beijing", "prc"),
+    "Russia": ("russia", "russian", "moscow", "kremlin", "russo"),
+    "Belarus": ("belarus", "belarusian", "belarussian", "minsk"),
+    "Ukraine": ("ukraine", "ukrainian", "kyiv", "kiev"),
+}
+
+
+# ---------------------------------------------------------------- pairs
+
+
+def normalise_pair(pair: str) -> str:
+    """Return the canonical pair name ("China–Russia") for "China-Russia", "russia", "Sino-Russian".
+
+    >>> normalise_pair("China-Russia"), normalise_pair("Belarus"), normalise_pair("Ukraine–China")
+    ('China–Russia', 'China–Belarus', 'China–Ukraine')
+    """
+    found = pair_in_text(pair, require_china=False)
+    if found is None:
+        known = ", ".join(PAIRS)
+        raise ValueError(
+            f"unknown trade pair {pair!r}: expected one of {known} (or the partner alone)"
+        )
+    return found
+
+
+def pair_in_text(text: str, *, require_china: bool = True) -> str | None:
+    """Return the pair a phrase names ("China–Russia trade" -> "China–Russia"), or None.
+
+    None when no partner or more than one partner is named, or (with ``require_china``) when
+    China is not named, because "Russia's trade with Europe" is not a pair we hold.
+
+    >>> pair_in_text("Sino-Russian trade"), pair_in_text("Russia's trade with India")
+    ('China–Russia', None)
+    """
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    partners = [c for c in ("Russia", "Belarus", "Ukraine") if words & set(_COUNTRY_WORDS[c])]
+    if len(partners) != 1:
+        return None
+    if require_china and not words & set(_COUNTRY_WORDS["China"]):
+        return None
+    return f"China–{partners[0]}"
+
+
+# ---------------------------------------------------------------- curation
+
+
+def _decimals(value: float) -> int:
+    """Number of decimal places a figure was stated with (146.887 -> 3, 190.0 -> 0)."""
+    text = repr(float(value))
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    return len(frac)
+
+
+def _short_source(source: str) -> str:
+    """Shorten a source description to the name of who published the figure."""
+    head = re.split(r" via | \(|, reported by ", source, maxsplit=1)[0].strip(" ,;:")
+    return head if len(head) <= 60 else head[:59].rstrip() + "…"
+
+
+def _fmt_value(value: float) -> str:
+    return f"{value:g}"
+
+
+def _row_tags(note: str) -> list[str]:
+    tags = []
+    if re.search(r"(?i:\bsuspect\b)", note):
+        tags.append("suspect")
+    if _LOWER_BOUND.search(note):
+        tags.append("lower bound")
+    if "MISDATED" in note:
+        tags.append("likely misdated")
+    if "GOODS AND SERVICES" in note:
+        tags.append("goods and services")
+    if re.search(r"NOT the [\w ]*series", note):
+        tags.append("different series")
+    if _YEAR_INFERRED.search(note):
+        tags.append("year inferred")
+    return tags
+
+
+def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
+    """Return one chosen goods-trade value per (pair, year), sorted by pair then year.
+
+    Columns are :data:`CURATED_COLUMNS`; the choice rule is :data:`CHOICE_RULE`.
+    """
+    path = Path(raw_csv_path)
+    raw = pd.read_csv(path, dtype={"note": str, "source_ref": str}, keep_default_na=False)
+    required = {
+        "reporter", "partner", "year", "flow", "value_usd_bn", "source", "source_ref", "note"
+    }
+    missing = required - set(raw.columns)
+    if missing:
+        raise ValueError(
+            f"{path}: line 1: missing column(s) {', '.join(sorted(missing))} "
+            f"(expected the shared trade_reference.csv layout: {', '.join(sorted(required))})"
+        )
+    raw = raw.reset_index(names="raw_order")
+    raw["value_usd_bn"] = raw["value_usd_bn"].astype(float)
+    raw["year"] = raw["year"].astype(int)
+    raw["pair"] = [
+        f"China–{p if r == 'China' else r}" for r, p in zip(raw["reporter"], raw["partner"])
+    ]
+    raw["confidence"] = [
+        (m.group(1) if (m := _CONF.match(n)) else "low") for n in raw["note"]
+    ]
+    raw["comparable"] = ~raw["note"].str.contains(_NOT_COMPARABLE)
+    raw["lower_bound"] = raw["note"].str.contains(_LOWER_BOUND)
+
+    rows = []
+    totals = raw[raw["flow"] == "total"]
+    for (pair, year), group in totals.groupby(["pair", "year"], sort=True):
+        first, last = PAIRS.get(pair, (None, None))
+        if first is None or not first <= year <= last:
+            continue
+        values = group["value_usd_bn"].tolist()
+
+        def key(r: pd.Series) -> tuple:
+            corroboration = sum(
+                1 for v in values if abs(v - r.value_usd_bn) <= 0.01 * r.value_usd_bn
+            ) - 1
+            return (
+                not r.comparable,
+                r.reporter != "China",
+                _CONFIDENCE_RANK[r.confidence],
+                bool(_YEAR_INFERRED.search(r.note)),
+                -_decimals(r.value_usd_bn),
+                -corroboration,
+                r.source,
+                r.value_usd_bn,
+                r.raw_order,
+            )
+
+        ranked = sorted((r for _, r in group.iterrows()), key=key)
+        chosen, others = ranked[0], ranked[1:]
+
+        alternatives = []
+        seen = set()
+        for r in sorted(others, key=lambda r: (r.value_usd_bn, r.raw_order)):
+            tags = _row_tags(r.note)
+            side = "" if r.reporter == "China" else f"{r.reporter}-side: "
+            label = side + _short_source(r.source) + (f"; {', '.join(tags)}" if tags else "")
+            text = f"{_fmt_value(r.value_usd_bn)} ({label})"
+            if text not in seen:
+                seen.add(text)
+                alternatives.append(text)
+
+        comparable = [r.value_usd_bn for r in ranked if r.comparable]
+        spread = (max(comparable) - min(comparable)) / chosen.value_usd_bn if comparable else 0.0
+        flagged = any(_CONFLICT_FLAG.search(n) for n in group["note"])
+        conflict = bool(flagged or spread > 0.02)
+
+        why = f"{chosen.reporter}-side figure"
+        if not chosen.comparable:
+            why += f" ({', '.join(_row_tags(chosen.note))}; no comparable figure found)"
+        note = _CONF.sub("", chosen.note).strip()
+        rows.append(
+            {
+                "pair": pair,
+                "year": int(year),
+                "value_usd_bn": float(chosen.value_usd_bn),
+                "source": chosen.source,
+                "source_ref": chosen.source_ref,
+                "confidence": chosen.confidence,
+                "n_sources": len(group),
+                "alternatives": "; ".join(alternatives),
+                "conflict": conflict,
+                "note": f"{why}. {note}",
+                "reporter": chosen.reporter,
+                "lower_bound": bool(chosen.lower_bound),
+            }
+        )
+    order = {p: i for i, p in enumerate(PAIRS)}
+    out = pd.DataFrame(rows, columns=CURATED_COLUMNS)
+    out = out.sort_values(["pair", "year"], key=lambda s: s.map(order) if s.name == "pair" else s)
+    return out.reset_index(drop=True)
+
+
+def write_curated(
+    curated: pd.DataFrame, out_path: str | Path, *, raw_csv_path: str | Path
+) -> Path:
+    """Return the path written: the curated table as CSV under ``# `` lines naming source and rule.
+
+    The file is byte-identical for the same input (sorted rows, ``\\n`` line ends, no dates).
+    """
+    raw_path = Path(raw_csv_path)
+    digest = hashlib.sha256(raw_path.read_bytes()).hexdigest()
+    buf = io.StringIO()
+    buf.write(
+        "# Curated annual goods trade (US$ billion): one chosen value per (pair, year).\n"
+        f"# source: ../shared/data/{raw_path.name} (sha256 {digest[:16]}), "
+        "sourced figures from public news and official pages (URLs in source_ref).\n"
+        "# built by: toolkit.trade.main() (toolkit.trade.curate_reference)\n"
+    )
+    for line in _wrap_comment(f"rule: {CHOICE_RULE}"):
+        buf.write(f"# {line}\n")
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CURATED_COLUMNS)
+    for row in curated[CURATED_COLUMNS].itertuples(index=False):
+        writer.writerow(
+            [repr(v) if isinstance(v, float) else str(v) for v in row]
+        )
+    out = Path(out_path)
+    out.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    return out
+
+
+def _wrap_comment(text: str, width: int = 98) -> list[str]:
+    return textwrap.wrap(text, width=width)
+
+
+@lru_cache(maxsize=4)
+def _read_curated(path: Path) -> pd.DataFrame:
+    with open(path, encoding="utf-8") as fh:
+        skip = 0
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            skip += 1
+    df = pd.read_csv(path, skiprows=skip, keep_default_na=False, dtype={"alternatives": str})
+    df["conflict"] = df["conflict"].astype(str).eq("True")
+    df["lower_bound"] = df["lower_bound"].astype(str).eq("True")
+    df["value_usd_bn"] = df["value_usd_bn"].astype(float)
+    return df
+
+
+def reference_series(pair: str = "China–Russia", *, path: Path | None = None) -> pd.DataFrame:
+    """Return the curated series of one pair (one row per year, sorted), from the shipped CSV.
+
+    >>> s = reference_series("China-Russia")
+    >>> s.loc[s.year == 2022, "value_usd_bn"].item()
+    190.271
+    """
+    canonical = normalise_pair(pair)
+    df = _read_curated(Path(path) if path else CURATED_CSV)
+    return df[df["pair"] == canonical].sort_values("year").reset_index(drop=True).copy()
+
+
+# ---------------------------------------------------------------- fact-checking
+
+def _only_pair_words(subject: str) -> bool:
+    """True when a subject is just a pair of countries ("China–Russia"), with no other noun."""
+    country_words = {w for words in _COUNTRY_WORDS.values() for w in words}
+    words = re.findall(r"[a-z]+", subject.lower())
+    return all(w in country_words | {"and", "the", "s"} for w in words)
+
+
+ClaimKind = Literal["lower bound", "upper bound", "approximate", "exact"]
+Verdict = Literal["consistent", "overstated", "understated", "no reference"]
+
+# Words that turn "$190 billion" into a floor, a ceiling or a rounded figure. Matched on the
+# qualifier and on the claim text (extractors put "more than" in either).
+_LOWER_WORDS = re.compile(
+    r"\b(top(?:ped|s|ping)?|more than|over|exceed(?:ed|s|ing)?|above|at least|surpass(?:ed|es)?|"
+    r"pass(?:ed)?|beyond|upwards of|in excess of|north of|broke|crossed)\b",
+    re.I,
+)
+_UPPER_WORDS = re.compile(
+    r"\b(less than|under|below|fewer than|up to|at most|no more than|short of|just under)\b", re.I
+)
+_APPROX_WORDS = re.compile(
+    r"\b(nearly|almost|about|around|roughly|some|approximately|close to|circa|approx|"
+    r"an estimated|estimated|or so)\b|~",
+    re.I,
+)
+_FLOW_WORDS = re.compile(r"\b(exports?|imports?|exported|imported|shipments?|purchases?)\b", re.I)
+_TRADE_WORDS = re.compile(r"\b(trade|turnover|commerce|trading)\b", re.I)
+
+FACT_CHECK_COLUMNS = [
+    "article_id",
+    "sentence_id",
+    "start",
+    "end",
+    "text",
+    "year",
+    "subject",
+    "qualifier",
+    "pair",
+    "claim_kind",
+    "claimed_usd_bn",
+    "reference_usd_bn",
+    "difference_pct",
+    "verdict",
+    "source",
+    "source_ref",
+    "conflict",
+    "note",
+]
+
+
+def claim_kind(qualifier: str, text: str = "") -> ClaimKind:
+    """Return how a figure is claimed: as a floor, a ceiling, a rounded value or an exact value.
+
+    >>> claim_kind("topped record"), claim_kind("nearly"), claim_kind("rose")
+    ('lower bound', 'approximate', 'exact')
+    """
+    words = f"{qualifier} {text}"
+    if _UPPER_WORDS.search(words):  # "just under" must win over "under"->floor words
+        return "upper bound"
+    if _LOWER_WORDS.search(words):
+        return "lower bound"
+    if _APPROX_WORDS.search(words):
+        return "approximate"
+    return "exact"
+
+
+def _verdict(
+    claimed: float, reference: float, kind: ClaimKind, tolerance: float, ref_is_floor: bool
+) -> Verdict:
+    if ref_is_floor:
+        # The reference only says "more than X": a claim can be shown too low, never too high.
+        return "understated" if claimed < reference * (1 - tolerance) else "consistent"
+    if kind == "lower bound":
+        return "consistent" if reference >= claimed * (1 - tolerance) else "overstated"
+    if kind == "upper bound":
+        return "consistent" if reference <= claimed * (1 + tolerance) else "understated"
+    # Rounded wording ("about $240 billion") earns twice the tolerance.
+    tol = 2 * tolerance if kind == "approximate" else tolerance
+    diff = (claimed - reference) / reference
+    if abs(diff) <= tol:
+        return "consistent"
+    return "overstated" if diff > 0 else "understated"
+
+
+def _alternative_match(
+    claimed: float, reference: float, alternatives: str, tolerance: float
+) -> str:
+    """Return a note when the claim is closer to another source's figure than to the chosen one."""
+    pattern = r"(\d+(?:\.\d+)?) \(([^()]*(?:\([^()]*\)[^()]*)*)\)"
+    for value, label in re.findall(pattern, alternatives):
+        v = float(value)
+        distinct = abs(v - reference) > tolerance * reference  # not a mere rounding of the choice
+        close = abs(claimed - v) / v <= tolerance and abs(claimed - v) < abs(claimed - reference)
+        if distinct and close:
+            return f"closer to another source's figure: {value} ({label})"
+    return ""
+
+
+def fact_check(
+    amounts: pd.DataFrame,
+    *,
+    tolerance: float = 0.05,
+    reference: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return one row per USD trade figure in ``amounts``: claimed vs reference, and a verdict.
+
+    A row is checked when its unit is USD and its subject (or text) is about trade or names a
+    pair; its pair comes from the subject. Verdicts: ``consistent``, ``overstated``,
+    ``understated``, or ``no reference`` (pair, year or a total-trade series missing, e.g. a
+    figure about exports only). Floors ("topped", "more than") are consistent when the reference
+    is at least ``claim * (1 - tolerance)``; ceilings ("less than") when it is at most
+    ``claim * (1 + tolerance)``; rounded wording ("about", "nearly") gets twice the tolerance.
+
+    >>> amounts = pd.DataFrame([dict(article_id="a", sentence_id=0, start=0, end=12,
+    ...     text="$190 billion", value=190e9, unit="USD", year=2022,
+    ...     subject="China–Russia trade", qualifier="topped record")])
+    >>> fact_check(amounts)[["claimed_usd_bn", "reference_usd_bn", "verdict"]].values.tolist()
+    [[190.0, 190.271, 'consistent']]
+    """
+    ref = reference if reference is not None else _read_curated(CURATED_CSV)
+    by_key = {(r.pair, int(r.year)): r for r in ref.itertuples(index=False)}
+    rows = []
+    for a in amounts.itertuples(index=False):
+        if str(getattr(a, "unit", "")).upper() != "USD":
+            continue
+        subject = str(getattr(a, "subject", "") or "")
+        text = str(getattr(a, "text", "") or "")
+        qualifier = str(getattr(a, "qualifier", "") or "")
+        pair = pair_in_text(subject) or ""
+        traded = _TRADE_WORDS.search(subject) or _FLOW_WORDS.search(subject)
+        if not traded and not (pair and _only_pair_words(subject)):
+            continue  # not a trade figure: aid, spending, GDP...
+        year = getattr(a, "year", None)
+        year = None if year is None or pd.isna(year) else int(year)
+        value = float(a.value)
+        claimed = round(value / 1e9, 6)
+        kind = claim_kind(qualifier, text)
+        out = {
+            "article_id": a.article_id,
+            "sentence_id": a.sentence_id,
+            "start": a.start,
+            "end": a.end,
+            "text": text,
+            "year": year,
+            "subject": subject,
+            "qualifier": qualifier,
+            "pair": pair,
+            "claim_kind": kind,
+            "claimed_usd_bn": claimed,
+            "reference_usd_bn": math.nan,
+            "difference_pct": math.nan,
+            "verdict": "no reference",
+            "source": "",
+            "source_ref": "",
+            "conflict": False,
+            "note": "",
+        }
+        r = by_key.get((pair, year)) if pair and year is not None else None
+        if not pair:
+            out["note"] = "subject names no trade pair we hold"
+        elif year is None:
+            out["note"] = "the sentence gives no year"
+        elif qualifier.strip().lower() == "from":
+            out["note"] = "starting value of a change ('from X to Y'); its year is not stated"
+        elif _FLOW_WORDS.search(subject) and not _TRADE_WORDS.search(subject):
+            out["note"] = "one-way flow (exports/imports); the series holds total trade only"
+        elif r is None:
+            out["note"] = f"no curated {pair} figure for {year}"
+        else:
+            refv = float(r.value_usd_bn)
+            verdict = _verdict(claimed, refv, kind, tolerance, bool(r.lower_bound))
+            alt = _alternative_match(claimed, refv, r.alternatives, tolerance / 2)
+            notes = [alt] if alt else []
+            if r.lower_bound:
+                notes.append("the reference is itself a lower bound")
+            if r.conflict:
+                notes.append("sources disagree for this year; see alternatives")
+            out.update(
+                reference_usd_bn=refv,
+                difference_pct=round(100 * (claimed - refv) / refv, 2),
+                verdict=verdict,
+                source=r.source,
+                source_ref=r.source_ref,
+                conflict=bool(r.conflict),
+                note="; ".join(notes),
+            )
+        rows.append(out)
+    df = pd.DataFrame(rows, columns=FACT_CHECK_COLUMNS)
+    df["year"] = df["year"].astype("Int64")
+    return df.sort_values(["article_id", "start", "end"], kind="stable").reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Return an exit code after rebuilding the shipped curated table from the raw one."""
+    args = sys.argv[1:] if argv is None else argv
+    raw = Path(args[0]) if args else RAW_CSV
+    out = Path(args[1]) if len(args) > 1 else CURATED_CSV
+    if not raw.exists():
+        print(f"{raw}: not found (pass the path of the shared trade_reference.csv)",
+              file=sys.stderr)
+        return 2
+    curated = curate_reference(raw)
+    write_curated(curated, out, raw_csv_path=raw)
+    print(f"wrote {out}: {len(curated)} pair-years from {raw}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
