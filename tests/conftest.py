@@ -6,6 +6,15 @@ from pathlib import Path
 
 import pytest
 
+
+def pytest_configure(config):
+    """Keep test runs out of the project's figures/: notebooks executed by nbval (in kernels that
+    inherit this environment) save their figures into a temporary folder instead."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("TOOLKIT_FIGURES_DIR", tempfile.mkdtemp(prefix="toolkit-test-figures-"))
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED = SEEDS / "000_a1bbb6199e38b69c.txt"

@@ -230,3 +230,13 @@ def test_extract_never_crashes(text: str) -> None:
     article = Article.build(article_id="junk", path="junk", paragraphs=paragraphs)
     for a in extract_amounts(next(parse([article]))):
         assert article.text[a.start:a.end] == a.text
+
+
+@pytest.mark.parametrize(("published", "year"), [("2023-03-01", 2022), ("", None)])
+def test_last_year_counts_from_the_publication_date(published: str, year: int | None) -> None:
+    from toolkit.nlp import parse
+
+    article = Article.build(article_id="r", path="r", published=published, paragraphs=[
+        "Trade between China and Russia rose to $190 billion last year, officials said."])
+    (amount,) = extract_amounts(next(parse([article])))
+    assert (amount.value, amount.year) == (190e9, year)

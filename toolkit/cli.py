@@ -75,6 +75,28 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stance_sheet(args: argparse.Namespace) -> int:
+    """Export the units a codebook finds about its target as a CSV sheet for hand coding.
+
+    Fill the empty `human` column (favor, against, neutral, or none for "not about the target"),
+    then read it back with toolkit.stance_agreement(sheet) for Cohen's kappa and a confusion
+    matrix. The machine label stays hidden unless --show-machine.
+    """
+    from .annotate import annotate
+    from .io import write_csv
+    from .stance import stance, stance_sheet
+
+    result = _load(args)
+    print(result.summary(), file=sys.stderr)
+    if not len(result):
+        return 1
+    corpus = annotate(result, progress=not args.quiet)
+    sheet = stance_sheet(stance(corpus, args.codebook), corpus, show_machine=args.show_machine)
+    write_csv(sheet, args.out)
+    print(f"wrote {len(sheet)} units to code into {args.out}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score a layer against gold data and print precision, recall and F1 (JSON with --json)."""
     import json
@@ -155,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: %(default)s; '' for no stance table)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_annotate)
+
+    p = sub.add_parser("stance-sheet", help="export units about a codebook's target for hand coding",
+                       description=cmd_stance_sheet.__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_load_options(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="the CSV sheet to write")
+    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
+                   help="stance codebook (default: %(default)s)")
+    p.add_argument("--show-machine", action="store_true",
+                   help="fill the machine column (hidden by default, so coders are not biased)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_stance_sheet)
 
     p = sub.add_parser("evaluate", help="score a layer against gold data",
                        description=cmd_evaluate.__doc__)

@@ -19,7 +19,8 @@ Choices worth knowing:
 * "¥" is JPY unless the sentence (or, failing that, the article) speaks of China or the yuan
   more than of Japan or the yen; then it is CNY.
 * ``year`` is an explicit four-digit year in the same clause or in a clause that governs it;
-  relative years ("last year") are left as None.
+  failing that, "last year", "this year" or "next year" in the sentence, counted from the
+  article's publication year (left as None when the article has no date).
 """
 
 from __future__ import annotations
@@ -687,6 +688,26 @@ def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int
     return f"{label} {phrase}".strip() if phrase else label
 
 
+_RELATIVE_YEAR = re.compile(r"\b(last|this|next) year\b", re.IGNORECASE)
+
+
+def relative_year(sentence: str, published: str) -> int | None:
+    """Return the year a sentence's "last/this/next year" means, counted from ``published``.
+
+    >>> relative_year("Trade rose 30% last year.", "2023-02-27")
+    2022
+    >>> relative_year("Trade rose 30% last year.", "") is None
+    True
+    >>> relative_year("It will grow next year.", "2023-01-05")
+    2024
+    """
+    match = _RELATIVE_YEAR.search(sentence)
+    if not match or not re.match(r"\d{4}-", published or ""):
+        return None
+    shift = {"last": -1, "this": 0, "next": 1}[match.group(1).lower()]
+    return int(published[:4]) + shift
+
+
 def _year_for(root, figure_ids: set[int]) -> int | None:  # figure_ids: every figure's tokens
     """Return the explicit year in the figure's clause or a governing clause, nearest first."""
     sent = root.sent
@@ -813,6 +834,8 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
             noun, verb, chain = _head_noun(root, frozenset(t.i for t in toks))
             subject = _subject_text(noun, root, entities, all_ids)
             year = _year_for(root, all_ids)
+            if year is None:
+                year = relative_year(s_text, article.published)
             qualifier = _qualifier(s_text, f.start, f.end, f.flags, verb, chain, shift - sent.start, noun)
             rows.append((f, subject, year, qualifier, root))
         # A bracketed conversion repeats the figure before it: same subject and year.
