@@ -32,3 +32,12 @@ class CodebookError(ToolkitError):
 
 class GoldFormatError(ToolkitError):
     """A gold file for `toolkit evaluate` is malformed."""
+
+    @classmethod
+    def at(cls, path: str, reason: str, *, where: str = "") -> GoldFormatError:
+        """Return the error naming the file and the place.
+
+        >>> str(GoldFormatError.at("gold.jsonl", "no text field", where="line 3"))
+        'gold.jsonl: line 3: no text field'
+        """
+        return cls(f"{path}: {where}: {reason}" if where else f"{path}: {reason}")

@@ -1,0 +1,160 @@
+"""Quotes layer: case file of hard cases, the seed article quote by quote, and never-crash tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.article import Article
+from toolkit.extract.quotes import extract_quotes, find_quoted_spans
+from toolkit.nlp import parse
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SEED = ROOT / "seeds" / "000_a1bbb6199e38b69c.txt"
+CASES = [json.loads(line) for line in (HERE / "cases" / "quotes.jsonl").read_text().splitlines()
+         if line.strip()]
+
+
+def _mentions(parsed):
+    try:
+        from toolkit.extract.entities import extract_entities
+    except ImportError:  # the entity layer is optional here: quotes.py has its own fallback
+        return []
+    return extract_entities(parsed)
+
+
+def _quotes(text: str, article_id: str = "case"):
+    article = Article.build(article_id=article_id, path="case", paragraphs=text.split("\n\n"))
+    parsed = next(parse([article]))
+    return article, extract_quotes(parsed, _mentions(parsed))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["label"] for c in CASES])
+def test_case_file(case):
+    article, quotes = _quotes(case["text"], case["label"])
+    for q in quotes:
+        assert article.text[q.start:q.end] == q.text
+    got = [(q.kind, q.text, q.speaker, q.speaker_role) for q in quotes]
+    for want in case["expected"]:
+        same_text = [g for g in got if g[0] == want["kind"] and g[1] == want["text"]]
+        assert same_text, f"{want['kind']} quote {want['text']!r} not found in {got}"
+        if want["speaker"] is not None:
+            assert same_text[0][2] == want["speaker"], got
+        if "role" in want:
+            assert same_text[0][3] == want["role"], got
+
+
+def test_unbalanced_quote_does_not_swallow_the_article():
+    text = "“This never closes.\n\n" + "Plain reporting follows. " * 20 + "\n\nMore text."
+    article, quotes = _quotes(text)
+    assert [q.text for q in quotes if q.kind != "indirect"] == ["This never closes."]
+
+
+def test_quote_ids_in_text_order_and_sentiment_filled():
+    _, quotes = _quotes("“What a wonderful, excellent result,” said Jan Novak. Jan Novak said "
+                        "that the team had played terribly in the first half.")
+    assert [q.quote_id for q in quotes] == list(range(len(quotes)))
+    assert [q.start for q in quotes] == sorted(q.start for q in quotes)
+    assert quotes[0].polarity > 0.5 and quotes[0].subjectivity > 0.5
+    assert quotes[0].cue == "said" and quotes[0].sentence_id == 0
+
+
+def test_scanner_offsets_and_continuation():
+    paras = ["“One,” he said. “Two", "“Three.”", "No quote here."]
+    offsets = [0, 22, 32]
+    spans = find_quoted_spans(paras, offsets)
+    text = "\n\n".join(paras)
+    assert [text[s.start:s.end] for s in spans] == ["One,", "Two\n\n“Three."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab .,’‘'\"“”\n", max_size=40), min_size=1, max_size=4))
+def test_scanner_never_crashes_and_stays_in_bounds(paras):
+    paras = [p.replace("\n\n", "\n") for p in paras]
+    offsets, pos = [], 0
+    for p in paras:
+        offsets.append(pos)
+        pos += len(p) + 2
+    for span in find_quoted_spans(paras, offsets):
+        assert 0 <= span.open < span.start <= span.end <= span.close <= pos
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.text(alphabet="Ab said “”\"'’‘.,\n", max_size=80))
+def test_extractor_never_crashes(text):
+    article, quotes = _quotes(text)
+    for q in quotes:
+        assert article.text[q.start:q.end] == q.text
+
+
+def _seed_quotes():
+    from toolkit.loader import load_articles
+
+    article = list(load_articles(SEED))[0]
+    parsed = next(parse([article]))
+    return extract_quotes(parsed, _mentions(parsed))
+
+
+# (start of the quoted words, kind, speaker, start of the role or None)
+SEED_QUOTES = [
+    ("blatant bullying and double standards", "partial", {"China", "Beijing"}, None),
+    ("There’s been a clear push by Beijing", "direct", {"Raffaello Pantucci"},
+     "senior associate fellow at the Royal United Services Institute"),
+    ("Certainly the visit itself", "direct", {"Li Mingjiang"},
+     "associate professor of international relations at the S. Rajaratnam School"),
+    ("It’s difficult to imagine", "direct", {"Li Mingjiang"}, None),
+    ("Any international issue cannot be solved", "direct", {"Alexander Lukashenko"}, None),
+    ("Whoever wants to contain", "direct", {"Alexander Lukashenko"}, None),
+    ("Lukashenko just met with Putin", "direct", {"Wan Qingsong"},
+     "associate professor at the Center for Russian Studies at East China Normal University"),
+    ("But like China, Belarus", "direct", {"Wan Qingsong"}, None),
+    ("In the past, Lukashenko has looked", "direct", {"Raffaello Pantucci"}, None),
+    ("It is possible that the Russia-Ukraine", "direct", {"Ming Jinwei"},
+     "a former senior editor at Xinhua"),
+    ("important lesson for China", "partial", {"Ming Jinwei"}, None),
+    ("China always looks at these peripheral", "direct", {"Theresa Fallon"},
+     "director of the Center for Russia Europe Asia Studies in Brussels"),
+    ("China is wise enough", "direct", {"Theresa Fallon"}, None),
+    ("And Lukashenko is wily enough", "direct", {"Theresa Fallon"}, None),
+    ("independent foreign policy", "partial", {"Wan Qingsong"}, None),
+    ("The bottom line is", "direct", {"Wan Qingsong"}, None),
+    ("But what China can’t do", "direct", {"Wan Qingsong"}, None),
+    ("in many ways", "partial", {"Igor Morgulov"}, None),
+    ("indomitable spirit", "partial", {"Igor Morgulov"}, None),
+    ("dragged into the water", "partial", {"Ming Jinwei"}, None),
+    ("sit back and watch the United States", "partial", {"Ming Jinwei"}, None),
+]
+
+
+@pytest.fixture(scope="module")
+def seed_quotes():
+    return _seed_quotes()
+
+
+@pytest.mark.parametrize("start,kind,speakers,role", SEED_QUOTES,
+                         ids=[s[0][:30] for s in SEED_QUOTES])
+def test_seed_quote(seed_quotes, start, kind, speakers, role):
+    found = [q for q in seed_quotes if q.text.startswith(start)]
+    assert len(found) == 1, [q.text[:40] for q in seed_quotes]
+    q = found[0]
+    assert q.kind == kind
+    assert q.speaker in speakers
+    if role is not None:
+        assert q.speaker_role.startswith(role)
+
+
+def test_seed_has_no_other_quoted_speech(seed_quotes):
+    quoted = [q for q in seed_quotes if q.kind != "indirect"]
+    assert len(quoted) == len(SEED_QUOTES)
+
+
+def test_seed_reported_speech(seed_quotes):
+    indirect = {q.text[:25]: q.speaker for q in seed_quotes if q.kind == "indirect"}
+    assert indirect["China is maximizing its o"] == "Wan Qingsong"  # "..., Wan said."
+    assert indirect["The meeting between Xi an"] == "Li Mingjiang"  # "..., Li said, which ..."
+    assert indirect["China’s trade with Russia"] == "government data"  # "According to ..."

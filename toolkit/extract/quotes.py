@@ -1,0 +1,860 @@
+"""Quotes and who said them: direct, partial and reported speech, with canonical speakers.
+
+Three kinds of record come out, in text order:
+
+- ``direct``: words inside quote marks that stand as a sentence (or several) of their own:
+  ``“It’s difficult to imagine ...,” Li said.``
+- ``partial``: quoted words embedded in the reporter's sentence:
+  ``China has pursued an “independent foreign policy” ..., Wan said.``
+- ``indirect``: reported speech without quote marks: ``X said (that) ...``,
+  ``according to X, ...``, ``..., X said.``
+
+Offsets of quoted speech are the quoted words *without* the quote marks; a trailing comma just
+inside the closing mark (news style: ``“...,” he said``) is not part of the speaker's words and is
+left out too. A quote running over several paragraphs (each continuing paragraph opens with a
+quote mark and the previous one has no closing mark) is one record whose text spans the
+paragraph break, including the re-opening mark. An unclosed quote never runs past the end of its
+paragraph.
+
+Quote marks: curly double (“ ”), straight double ("), doubled apostrophes ('') and, only in a
+paragraph without double marks (British style), single marks that open and close at word
+boundaries. Single marks inside a double-quoted passage are nested quotes and stay part of it;
+apostrophes (’) never open a quote.
+
+The speaker comes from the attribution next to the quote (the subject of a speech verb found by
+the dependency parse, with token patterns as a fallback); the canonical name is that of the
+entity mention overlapping the speaker words; pronouns and unattributed follow-on quotes take
+the most recent fitting speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..nlp import Parsed
+from ..records import Mention, Quote
+from .sentiment import sentiment
+
+# Speech verbs, matched on word forms (no lemmatizer is loaded).
+_SPEECH_STEMS = {
+    "say": ("say", "says", "said", "saying"),
+    "tell": ("tell", "tells", "told", "telling"),
+    "add": ("add", "adds", "added", "adding"),
+    "write": ("write", "writes", "wrote", "written", "writing"),
+    "note": ("note", "notes", "noted", "noting"),
+    "warn": ("warn", "warns", "warned", "warning"),
+    "argue": ("argue", "argues", "argued", "arguing"),
+    "state": ("state", "states", "stated"),
+    "explain": ("explain", "explains", "explained", "explaining"),
+    "insist": ("insist", "insists", "insisted", "insisting"),
+    "claim": ("claim", "claims", "claimed", "claiming"),
+    "ask": ("ask", "asks", "asked", "asking"),
+    "reply": ("reply", "replies", "replied"),
+    "respond": ("respond", "responds", "responded"),
+    "recall": ("recall", "recalls", "recalled"),
+    "acknowledge": ("acknowledge", "acknowledges", "acknowledged"),
+    "admit": ("admit", "admits", "admitted"),
+    "announce": ("announce", "announces", "announced"),
+    "assert": ("assert", "asserts", "asserted"),
+    "contend": ("contend", "contends", "contended"),
+    "declare": ("declare", "declares", "declared"),
+    "deny": ("deny", "denies", "denied"),
+    "suggest": ("suggest", "suggests", "suggested"),
+    "urge": ("urge", "urges", "urged"),
+    "predict": ("predict", "predicts", "predicted"),
+    "stress": ("stress", "stresses", "stressed"),
+    "emphasize": ("emphasize", "emphasizes", "emphasized", "emphasise", "emphasises", "emphasised"),
+    "maintain": ("maintain", "maintains", "maintained"),
+    "caution": ("caution", "cautions", "cautioned"),
+    "concede": ("concede", "concedes", "conceded"),
+    "confirm": ("confirm", "confirms", "confirmed"),
+    "counter": ("counter", "counters", "countered"),
+    "demand": ("demand", "demands", "demanded"),
+    "observe": ("observe", "observes", "observed"),
+    "remark": ("remark", "remarks", "remarked"),
+    "report": ("report", "reports", "reported"),
+    "tweet": ("tweet", "tweets", "tweeted"),
+    "continue": ("continue", "continues", "continued"),
+    "complain": ("complain", "complains", "complained"),
+    "joke": ("joke", "jokes", "joked"),
+    "quip": ("quip", "quips", "quipped"),
+    "promise": ("promise", "promises", "promised"),
+    "vow": ("vow", "vows", "vowed"),
+    "boast": ("boast", "boasts", "boasted"),
+    "scold": ("scold", "scolds", "scolded"),
+    "announce_": ("proclaim", "proclaims", "proclaimed"),
+    "believe": ("believe", "believes", "believed"),
+    "think": ("think", "thinks", "thought"),
+    "allege": ("allege", "alleges", "alleged"),
+    "estimate": ("estimate", "estimates", "estimated"),
+    "indicate": ("indicate", "indicates", "indicated"),
+    "testify": ("testify", "testifies", "testified"),
+    "point": ("point", "points", "pointed"),  # only with "out"
+    "conclude": ("conclude", "concludes", "concluded"),
+    "comment": ("comment", "comments", "commented"),
+    "read": ("read", "reads"),  # "the letter reads"
+    "sing": ("sing", "sings", "sang"),
+    "shout": ("shout", "shouts", "shouted", "yelled", "yells"),
+    "chant": ("chant", "chants", "chanted"),
+    "whisper": ("whisper", "whispers", "whispered", "muttered"),
+    "post": ("posted", "posts"),
+    "begin": ("began", "begins"),
+    "exclaim": ("exclaim", "exclaims", "exclaimed"),
+    "tout": ("touted", "touts"),
+    "greet": ("greeted",),
+}
+SPEECH_VERBS: frozenset[str] = frozenset(f for forms in _SPEECH_STEMS.values() for f in forms)
+# Verbs that attribute quoted words but do not introduce reported clauses ("called it a “hoax”").
+_LABEL_VERBS = frozenset(
+    "call calls called calling describe describes described describing dub dubs dubbed label "
+    "labels labeled labelled term terms termed hail hails hailed praise praises praised "
+    "criticize criticized criticise criticised denounce denounces denounced accuse accuses "
+    "accused accusing blame blames blamed condemn condemns condemned urging "
+    "announcing".split()
+)
+# Verbs that take reported speech but are weak evidence of speech; used only with a ccomp.
+_WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
+                           "estimated indicate indicates indicated".split())
+_PRONOUNS_PERSON = frozenset("he she him her i we".split())
+_PRONOUNS_OTHER = frozenset("it they them".split())
+_TITLES = frozenset(
+    "mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. prof prof. president "
+    "prime minister senator representative governor general professor sir lord lady dame "
+    "rev rev. reverend judge justice secretary chancellor premier king queen prince princess "
+    "ambassador foreign defense defence chairman chairwoman leader the".split()
+)
+
+_OPEN_DOUBLE = "“„«"
+_CLOSE_DOUBLE = "”»"
+_STRAIGHT = '"'
+_OPEN_SINGLE = "‘"
+_CLOSE_SINGLE = "’"
+_BOUNDARY_BEFORE = set(" \t\n([{—–-/")
+_WORD_CHARS = re.compile(r"\w")
+# a period after these does not end a sentence
+_ABBREVIATION = re.compile(r"(^|[\s.])([A-Z]|Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr|Lt|Col|No)\.$")
+
+
+@dataclass
+class _Span:
+    """A quoted passage found by the mark scanner (offsets into Article.text)."""
+
+    open: int  # offset of the opening mark
+    start: int  # first character of the quoted words
+    end: int  # one past the last character of the quoted words
+    close: int  # offset just past the closing mark, or ``end`` when unclosed
+    closed: bool
+
+
+def _is_word(ch: str) -> bool:
+    return bool(ch) and bool(_WORD_CHARS.match(ch))
+
+
+def _double_marks(para: str) -> list[tuple[int, int, str]]:
+    """Return ``(offset, length, role)`` of double quote marks; role is open, close or either."""
+    marks: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(para):
+        ch = para[i]
+        if ch in _OPEN_DOUBLE:
+            marks.append((i, 1, "open"))
+        elif ch in _CLOSE_DOUBLE:
+            marks.append((i, 1, "close"))
+        elif ch == _STRAIGHT or (ch == "'" and para[i + 1 : i + 2] == "'"):
+            length = 1 if ch == _STRAIGHT else 2
+            before = para[i - 1] if i > 0 else " "
+            after = para[i + length] if i + length < len(para) else " "
+            can_open = before in _BOUNDARY_BEFORE or not before.strip()
+            can_close = not after.strip() or not _is_word(after)
+            if ch == _STRAIGHT and _is_word(before) and before.isdigit():
+                i += length  # an inch mark (6'2"), not a quote
+                continue
+            role = "open" if can_open and not can_close else "close" if can_close and not can_open \
+                else "either"
+            marks.append((i, length, role))
+            i += length
+            continue
+        i += 1
+    return marks
+
+
+def _single_marks(para: str) -> list[tuple[int, int, str]]:
+    """Return single quote marks that sit at word boundaries (apostrophes inside words never)."""
+    marks: list[tuple[int, int, str]] = []
+    for i, ch in enumerate(para):
+        if ch not in "‘’'":
+            continue
+        before = para[i - 1] if i > 0 else " "
+        after = para[i + 1] if i + 1 < len(para) else " "
+        if ch in "‘'" and (before in _BOUNDARY_BEFORE or not before.strip()) and _is_word(after):
+            marks.append((i, 1, "open"))
+        elif ch in "’'" and before.strip() and not _is_word(after):
+            # "Russians’ tanks": a plural possessive looks like a close; accept it only before
+            # punctuation, where a quotation usually ends.
+            if before in "sS" and not after.strip():
+                continue
+            marks.append((i, 1, "close"))
+    return marks
+
+
+def _pair(
+    marks: list[tuple[int, int, str]], para_len: int
+) -> list[tuple[int, int, int, int, bool]]:
+    """Return ``(open, start, end, close, closed)`` pairs, paragraph-relative; an open mark
+    without a close runs to the paragraph end."""
+    out: list[tuple[int, int, int, int, bool]] = []
+    open_at: tuple[int, int] | None = None
+    for pos, length, role in marks:
+        if open_at is None:
+            if role in ("open", "either"):
+                open_at = (pos, length)
+            continue  # a stray closing mark: ignored
+        if role == "open":
+            # a second opening mark: the first one was never closed; end it here
+            out.append((open_at[0], open_at[0] + open_at[1], pos, pos, False))
+            open_at = (pos, length)
+        else:
+            out.append((open_at[0], open_at[0] + open_at[1], pos, pos + length, True))
+            open_at = None
+    if open_at is not None:
+        out.append((open_at[0], open_at[0] + open_at[1], para_len, para_len, False))
+    return out
+
+
+def find_quoted_spans(paragraphs: Sequence[str], offsets: Sequence[int]) -> list[_Span]:
+    """Return the quoted passages of an article, joining quotes continued over paragraphs.
+
+    >>> spans = find_quoted_spans(["He said “yes,” she said.", "“No"], [0, 26])
+    >>> [(s.start, s.end, s.closed) for s in spans]
+    [(9, 13, True), (27, 29, False)]
+    """
+    spans: list[_Span] = []
+    carry: _Span | None = None  # an unclosed quote that the next paragraph may continue
+    for p, (para, base) in enumerate(zip(paragraphs, offsets, strict=True)):
+        marks = _double_marks(para)
+        if not marks:
+            marks = _single_marks(para)
+        pairs = _pair(marks, len(para))
+        lead = len(para) - len(para.lstrip())
+        if carry is not None:
+            if pairs and pairs[0][0] == lead and para[lead] in _OPEN_DOUBLE + _STRAIGHT + "'‘":
+                # the news convention: the continuing paragraph re-opens the quote
+                first = pairs.pop(0)
+                carry.end, carry.close, carry.closed = base + first[2], base + first[3], first[4]
+                if not carry.closed and first[2] == len(para) and p + 1 < len(paragraphs):
+                    continue  # still open: the next paragraph may continue it again
+            spans.append(carry)
+            carry = None
+        for k, (op, st, en, cl, closed) in enumerate(pairs):
+            span = _Span(open=base + op, start=base + st, end=base + en, close=base + cl,
+                         closed=closed)
+            if not closed and en == len(para) and k == len(pairs) - 1:
+                carry = span
+            else:
+                spans.append(span)
+        if carry is not None and p + 1 == len(paragraphs):
+            spans.append(carry)
+            carry = None
+    if carry is not None:
+        spans.append(carry)
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return ``(start, end)`` without surrounding blanks and a trailing comma."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;"):
+        end -= 1
+    return start, end
+
+
+# --- the parse: tokens by character ---------------------------------------------------------
+
+
+class _Tokens:
+    """Every token of the article with its Article.text offset, for lookups by character."""
+
+    def __init__(self, parsed: Parsed) -> None:
+        self.items: list[tuple[int, object]] = []  # (absolute start, token)
+        for chunk in parsed.chunks:
+            for tok in chunk.doc:
+                self.items.append((chunk.start + tok.idx, tok))
+        self.starts = [s for s, _ in self.items]
+        self.offset_of = {id(tok.doc): 0 for _, tok in self.items}
+        for chunk in parsed.chunks:
+            self.offset_of[id(chunk.doc)] = chunk.start
+
+    def abs(self, tok) -> int:
+        return self.offset_of[id(tok.doc)] + tok.idx
+
+    def abs_end(self, tok) -> int:
+        return self.abs(tok) + len(tok.text)
+
+    def within(self, start: int, end: int) -> list:
+        import bisect
+
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_left(self.starts, end)
+        return [tok for _, tok in self.items[lo:hi]]
+
+
+def _in_spans(pos: int, spans: Sequence[_Span]) -> bool:
+    return any(s.open <= pos < s.close for s in spans)
+
+
+# --- speakers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Attribution:
+    cue: str
+    mention: str
+    start: int
+    end: int
+    role: str
+    cue_start: int
+
+
+def _is_cue(tok) -> bool:
+    low = tok.text.lower()
+    if low in ("point", "points", "pointed"):
+        return any(c.dep_ == "prt" and c.text.lower() == "out" for c in tok.children)
+    return low in SPEECH_VERBS and tok.pos_ in ("VERB", "AUX")
+
+
+def _name_span(head, toks: _Tokens, blocked: Sequence[_Span]) -> tuple[int, int, object]:
+    """Return the (start, end) offsets of the noun phrase naming a speaker headed by ``head``."""
+    doc = head.doc
+    if head.pos_ == "PROPN":
+        # the contiguous proper nouns around the head: a name the parser split into compounds
+        i = j = head.i
+        while i - 1 >= 0 and doc[i - 1].pos_ == "PROPN" and doc[i - 1].dep_ != "appos":
+            i -= 1
+        while j + 1 < len(doc) and doc[j + 1].pos_ == "PROPN" and doc[j + 1].head.i in (
+            head.i, j + 2
+        ) and doc[j + 1].dep_ != "appos":
+            j += 1
+        first, last = doc[i], doc[j]
+    elif head.pos_ == "PRON":
+        first = last = head
+    else:
+        keep = [c for c in head.lefts if c.dep_ in ("det", "compound", "amod", "poss", "nmod",
+                                                    "nummod", "case")]
+        first = min([head, *[c.left_edge for c in keep]], key=lambda t: t.i)
+        last = head
+        for c in head.rights:
+            if c.dep_ == "prep" and c.text.lower() in ("for", "of", "at", "with"):
+                last = c.right_edge
+            break
+    start, end = toks.abs(first), toks.abs_end(last)
+    return start, end, head
+
+
+def _role_of(head) -> str:
+    """Return the appositive describing a speaker (``senior fellow at X``), or ""."""
+    for c in head.children:
+        if c.dep_ == "appos" and c.i > head.i:
+            left, right = c.left_edge, c.right_edge
+            # an appositive may swallow a trailing ", in his blog"; cut at the first comma
+            end_tok = right
+            for t in c.doc[c.i: right.i + 1]:
+                if t.text in (",", ";", "(") and t.i > c.i:
+                    end_tok = t.doc[t.i - 1]
+                    break
+            if end_tok.i < left.i:
+                return ""
+            return c.doc.text[left.idx: end_tok.idx + len(end_tok.text)].strip(" ,")
+    return ""
+
+
+def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
+                          lo: int, hi: int) -> _Attribution | None:
+    """Return the speaker named by a speech verb's subject (or the ``said X`` inversion)."""
+    text = cue.doc.text
+    base = toks.offset_of[id(cue.doc)]
+    ok = lambda t: lo <= toks.abs(t) < hi and not _in_spans(toks.abs(t), blocked)  # noqa: E731
+    subj = [c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass") and ok(c)]
+    node = cue
+    while not subj and node.dep_ in ("conj", "xcomp", "advcl") and node.head is not node:
+        node = node.head
+        subj = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and ok(c)]
+    if not subj:
+        # token patterns: "X said" first, then "said X" (skipping adverbs, dates, "reportedly")
+        doc = cue.doc
+        k = cue.i - 1
+        while k >= 0 and (doc[k].pos_ in ("ADV", "AUX", "PART") or doc[k].ent_type_ in (
+                "DATE", "TIME")):
+            k -= 1
+        if k >= 0 and doc[k].pos_ in ("PROPN", "PRON", "NOUN") and ok(doc[k]) and \
+                doc[k].ent_type_ not in ("DATE", "TIME"):
+            subj = [doc[k]]
+        else:
+            k = cue.i + 1
+            while k < len(doc) and (doc[k].pos_ in ("ADV", "PART") or doc[k].ent_type_ in (
+                    "DATE", "TIME")):
+                k += 1
+            if k < len(doc) and doc[k].pos_ in ("PROPN", "PRON", "NOUN", "DET") and ok(doc[k]):
+                cand = doc[k]
+                if cand.pos_ == "DET" and k + 1 < len(doc):
+                    cand = doc[k + 1]
+                    while cand.i + 1 < len(doc) and doc[cand.i + 1].pos_ in (
+                            "NOUN", "PROPN", "ADJ") and cand.pos_ != "NOUN":
+                        cand = doc[cand.i + 1]
+                # the head of a multi-word name is its last proper noun
+                while cand.i + 1 < len(doc) and cand.pos_ == "PROPN" and \
+                        doc[cand.i + 1].pos_ == "PROPN":
+                    cand = doc[cand.i + 1]
+                if cand.ent_type_ not in ("DATE", "TIME"):
+                    subj = [cand]
+    if not subj:
+        return None
+    head = subj[0]
+    if head.pos_ not in ("PROPN", "PRON", "NOUN", "NUM", "X"):
+        return None
+    if head.text.lower() in ("who", "that", "which") and node.dep_ == "relcl":
+        head = node.head  # "Stevie Wonder, who joked ...": the relative clause's antecedent
+        if head.pos_ not in ("PROPN", "NOUN"):
+            return None
+    if head.pos_ == "PRON" and head.text.lower() not in _PRONOUNS_PERSON | _PRONOUNS_OTHER:
+        return None  # "that said"
+    # "the country's foreign minister, Sergei Lavrov, said": the appositive is the name
+    if head.pos_ == "NOUN":
+        for c in head.children:
+            if c.dep_ == "appos" and c.pos_ == "PROPN":
+                n_start, n_end, _ = _name_span(c, toks, blocked)
+                r_start, r_end = toks.abs(head.left_edge), toks.abs_end(head)
+                role = text[r_start - base: r_end - base]
+                cue_text = _cue_text(cue)
+                return _Attribution(cue_text, text[n_start - base: n_end - base], n_start, n_end,
+                                    role.strip(" ,"), toks.abs(cue))
+    start, end, _ = _name_span(head, toks, blocked)
+    return _Attribution(_cue_text(cue), text[start - base: end - base], start, end,
+                        _role_of(head), toks.abs(cue))
+
+
+def _dash_attribution(tokens: list, toks: _Tokens) -> _Attribution | None:
+    """Return the name signing a quote after a dash (“...” ― Jane Doe), if any."""
+    run = []
+    for t in tokens:
+        if t.pos_ == "PROPN" or (run and t.text in (".",) and len(run[-1].text) == 1):
+            run.append(t)
+        else:
+            break
+    if not run:
+        return None
+    start, end = toks.abs(run[0]), toks.abs_end(run[-1])
+    base = toks.offset_of[id(run[0].doc)]
+    return _Attribution("―", run[0].doc.text[start - base: end - base].rstrip("."), start,
+                        end - (1 if run[-1].text == "." else 0), "", start)
+
+
+def _cue_text(cue) -> str:
+    words = [cue.text]
+    for c in cue.children:
+        if c.dep_ == "prt":
+            words.append(c.text)
+    return " ".join(words)
+
+
+def _according_to(tokens: list, toks: _Tokens, blocked) -> tuple[_Attribution, object] | None:
+    """Return the attribution of an ``according to X`` phrase among ``tokens``."""
+    for t in tokens:
+        if t.text.lower() == "according" and t.i + 1 < len(t.doc) and \
+                t.doc[t.i + 1].text.lower() == "to":
+            to = t.doc[t.i + 1]
+            objs = [c for c in to.children if c.dep_ == "pobj"] or \
+                [c for c in t.children if c.dep_ == "pobj"]
+            if not objs and to.i + 1 < len(t.doc):
+                objs = [t.doc[to.i + 1]]
+            if not objs:
+                continue
+            head = objs[0]
+            base = toks.offset_of[id(t.doc)]
+            for c in head.children:
+                if c.dep_ == "appos" and c.pos_ == "PROPN" and head.pos_ == "NOUN":
+                    head = c
+                    break
+            start, end, _ = _name_span(head, toks, blocked)
+            att = _Attribution("according to", t.doc.text[start - base: end - base], start, end,
+                               _role_of(head), toks.abs(t))
+            return att, t
+    return None
+
+
+class _Resolver:
+    """Canonical speaker names: entity mentions first, then the article's own PERSON names."""
+
+    def __init__(self, parsed: Parsed, mentions: Sequence[Mention]) -> None:
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.persons: list[tuple[int, str]] = []  # (start, full name) of multi-word PERSON ents
+        self.ents: list[tuple[int, int, str]] = []
+        self.runs: list[tuple[int, str]] = []  # untagged name-like runs, a last resort
+        for chunk in parsed.chunks:
+            for ent in chunk.doc.ents:
+                start = chunk.start + ent.start_char
+                self.ents.append((start, start + len(ent.text), ent.label_))
+                if ent.label_ == "PERSON":
+                    name = _strip_titles(ent.text)
+                    if len(name.split()) >= 2:
+                        self.persons.append((start, name))
+            # names the model did not tag: runs of two or three capitalised proper nouns
+            run: list = []
+            for tok in [*chunk.doc, None]:
+                if tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper() and \
+                        tok.ent_type_ in ("", "PERSON") and tok.text.isalpha():
+                    run.append(tok)
+                    continue
+                if 2 <= len(run) <= 3:
+                    name = _strip_titles(" ".join(t.text for t in run))
+                    if len(name.split()) >= 2:
+                        self.runs.append((chunk.start + run[0].idx, name))
+                run = []
+
+    def learn(self, start: int, name: str) -> None:
+        """Remember a full speaker name, so that later short forms resolve to it."""
+        if len(name.split()) >= 2 and name[:1].isupper():
+            self.persons.append((start, name))
+            self.persons.sort()
+
+    def mention_at(self, start: int, end: int) -> Mention | None:
+        best = None
+        for m in self.mentions:
+            if m.start < end and start < m.end:
+                if best is None or (m.end - m.start) > (best.end - best.start):
+                    best = m
+        return best
+
+    def is_person(self, start: int, end: int, text: str) -> bool:
+        m = self.mention_at(start, end)
+        if m is not None:
+            return m.kind == "person"
+        if text.lower() in _PRONOUNS_PERSON:
+            return True
+        return any(s < end and start < e and lab == "PERSON" for s, e, lab in self.ents)
+
+    def canonical(self, start: int, end: int, text: str) -> str:
+        m = self.mention_at(start, end)
+        if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person"):
+            return m.canonical
+        name = _strip_titles(m.canonical if m is not None and m.canonical else text)
+        if not name:
+            return ""
+        words = name.split()
+        if len(words) <= 2 and words[0][:1].isupper():
+            # a short form: the latest earlier full name that ends with (or contains) it
+            for pos, full in reversed(self.persons):
+                if pos < start and full.split()[-1] == words[-1] and full != name:
+                    return full
+            for pos, full in self.persons:
+                if full.split()[-1] == words[-1] or words[-1] in full.split():
+                    return full if len(full) >= len(name) else name
+            if len(words) == 1:
+                for pos, full in self.runs:
+                    if pos < start and full.split()[-1] == words[-1]:
+                        return full
+        return name
+
+
+def _strip_titles(text: str) -> str:
+    text = re.sub(r"[’']s$", "", text.strip(" ,.;:"))
+    words = text.split()
+    while len(words) > 1 and words[0].lower().strip(",") in _TITLES:
+        words.pop(0)
+    return " ".join(words)
+
+
+# --- the extractor ----------------------------------------------------------------------------
+
+
+def _sentence_bounds(text: str, pos: int, para_lo: int, para_hi: int, *, forward: bool,
+                     spans: Sequence[_Span]) -> int:
+    """Return where the reporter's sentence around ``pos`` ends (forward) or begins."""
+    if forward:
+        i = pos
+        while i < para_hi:
+            if _in_spans(i, spans):
+                return i
+            if text[i] in ".?!" and (i + 1 >= para_hi or text[i + 1].isspace()):
+                # "U.S. officials" is not a sentence end: the next word is capitalised either
+                # way, so accept a period only when the word before it is longer than a letter
+                word = text[max(para_lo, i - 3): i]
+                if text[i] != "." or not re.search(r"(^|\s)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|"
+                                                   r"Gov|Gen|Jr|Sr)$", word):
+                    return i
+            i += 1
+        return para_hi
+    i = pos - 1
+    while i >= para_lo:
+        if _in_spans(i, spans):
+            return i + 1
+        # a colon does not end the lead-in: "He said: “...”"
+        if text[i] in ".?!" and i + 1 < len(text) and text[i + 1].isspace() and not (
+                text[i] == "." and _ABBREVIATION.search(text[max(para_lo, i - 4): i + 1])):
+            return i + 1
+        i -= 1
+    return para_lo
+
+
+def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quote]:
+    """Return the article's direct, partial and reported quotes, in text order, with speakers.
+
+    ``mentions`` are the entity rows of the same article; a speaker's canonical name is the
+    canonical of the mention overlapping the speaker words (else the words, titles stripped, or
+    an earlier full name ending with them).
+    """
+    article = parsed.article
+    text = article.text
+    offsets = article.paragraph_offsets()
+    para_bounds = [(o, o + len(p)) for o, p in zip(offsets, article.paragraphs, strict=True)]
+    spans = [s for s in find_quoted_spans(article.paragraphs, offsets)
+             if any(ch.isalnum() for ch in text[s.start:s.end])]
+    toks = _Tokens(parsed)
+    resolver = _Resolver(parsed, mentions)
+
+    def para_of(pos: int) -> tuple[int, int]:
+        for lo, hi in para_bounds:
+            if lo <= pos <= hi:
+                return lo, hi
+        return 0, len(text)
+
+    raw: list[dict] = []
+
+    # 1. quoted speech: direct or partial, with the attribution next to it
+    prev: dict | None = None
+    for span in spans:
+        lo, hi = para_of(span.open)
+        start, end = _trim(text, span.start, span.end)
+        if end <= start:
+            continue
+        before = text[lo:span.open].rstrip()
+        prev_char = before[-1:] if before else ""
+        if prev_char == "." and _ABBREVIATION.search(before):
+            prev_char = "a"  # "U.S. ‘hegemony’": an abbreviation, not a sentence end
+        first = text[start]
+        opens_sentence = prev_char in ("", ".", "?", "!", ":", ";", "”", '"') or (
+            prev_char in ",—–-(" and (first.isupper() or first.isdigit() or first in "[….")
+        )
+        body = text[start:end]
+        many_sentences = bool(re.search(r"[.?!]\s+[A-Z“\"]", body)) and len(body.split()) >= 8
+        kind = "direct" if opens_sentence or (many_sentences and first.isupper()) else "partial"
+        if kind == "partial":
+            # the period of the reporter's sentence sits inside the closing mark, US style
+            while end > start and text[end - 1] in ".,;:":
+                end -= 1
+        if kind == "partial" and first.isupper() and len(body.split()) >= 6 and \
+                prev_char.isalpha() and re.search(r"\b(said|says|told|wrote|added|asked)$",
+                                                  before):
+            kind = "direct"  # 'he said "We will ..."' without the comma
+        split = False
+        if kind == "partial" and prev is not None and prev["closed_with"] == "," and \
+                prev["close"] <= span.open and prev["para"] == lo:
+            between = text[prev["close"]:span.open]
+            if len(between.split()) <= 12 and not re.search(r"[.?!]\s", between) and \
+                    between.rstrip().endswith(","):
+                # “My hope,” he said, “is that ...”: one sentence split by its attribution
+                kind, split = "direct", True
+                start, end = _trim(text, span.start, span.end)  # keep the final period
+        # the reporter's words around the quote, in the same sentence
+        # a quote may end in a later paragraph than it opens in
+        c_lo, c_hi = para_of(max(span.open, span.close - 1))
+        after_hi = _sentence_bounds(text, span.close, c_lo, c_hi, forward=True, spans=spans)
+        before_lo = _sentence_bounds(text, span.open, lo, hi, forward=False, spans=spans)
+        attribution = None
+        regions = [(before_lo, span.open)]
+        last = text[span.start:span.end].rstrip()[-1:]
+        if span.closed and (last in ",;—–-" or (last in "?!" and (
+                after_hi >= c_hi or text[after_hi] in ".?!"))):
+            # “...,” she said. The words after a quote that ends its own sentence (“...!”) are
+            # its attribution only when they end the sentence: “...?” Miller added, “...” is
+            # the next quote's lead-in; after a closing period they never are.
+            regions.insert(0, (span.close, after_hi))
+        elif span.closed and last not in ".…":
+            regions.insert(0, (span.close, after_hi))
+        if span.open == lo:
+            # a quote opening its paragraph after a lead-in ending in a colon ("He said:")
+            prev_para = [b for b in para_bounds if b[1] < lo]
+            if prev_para and text[prev_para[-1][0]:prev_para[-1][1]].rstrip().endswith(":"):
+                p_lo, p_hi = prev_para[-1]
+                regions.append((_sentence_bounds(text, p_hi - 1, p_lo, p_hi, forward=False,
+                                                 spans=spans), p_hi))
+        if kind == "partial":
+            # the whole sentence around a partial quote, quotes excluded
+            sent_lo = _sentence_bounds(text, span.open, lo, hi, forward=False, spans=[])
+            sent_hi = _sentence_bounds(text, span.close, c_lo, c_hi, forward=True, spans=[])
+            regions = [(sent_lo, sent_hi)]
+        dash = re.match(r"\s*[―—–]\s*(?=[A-Z])", text[span.close:c_hi])
+        if span.closed and dash and kind == "direct":
+            # “...” ― Name: a signed quote
+            attribution = _dash_attribution(toks.within(span.close + dash.end(), after_hi), toks)
+        for r_lo, r_hi in ([] if attribution else regions):
+            region = [t for t in toks.within(r_lo, r_hi) if not _in_spans(toks.abs(t), spans)]
+            acc = _according_to(region, toks, spans)
+            if acc is not None:
+                attribution = acc[0]
+                break
+            cues = [t for t in region if _is_cue(t) or (
+                kind == "partial" and t.text.lower() in _LABEL_VERBS)]
+            for cue in cues:
+                attribution = _attribution_from_cue(cue, toks, spans, r_lo, r_hi)
+                if attribution is None and kind == "partial":
+                    attribution = _attribution_from_cue(cue, toks, spans, lo, hi)
+                if attribution is not None:
+                    break
+            if attribution is not None:
+                break
+        if split:
+            attribution = None  # the attribution between the halves belongs to both
+        item = {"start": start, "end": end, "kind": kind, "att": attribution,
+                "follow": None, "close": span.close, "para": lo,
+                "closed_with": text[span.start:span.end].rstrip()[-1:] if span.closed else ""}
+        if attribution is None and kind == "direct" and prev is not None and \
+                prev["kind"] == "direct" and _near(prev["end"], span.open, para_bounds):
+            item["follow"] = prev  # an unattributed follow-on quote: same speaker
+        raw.append(item)
+        if kind == "direct":
+            prev = item
+
+    # 2. reported speech: speech verbs outside quotes with a reported clause
+    # a cue introducing a direct quote is not also reported speech; a partial quote's cue is
+    # (the reported clause around the quoted fragment)
+    quoted_cues = {a["att"].cue_start for a in raw if a["att"] is not None and
+                   a["kind"] == "direct"}
+    for chunk in parsed.chunks:
+        for sent in chunk.doc.sents:
+            s_lo = chunk.start + sent.start_char
+            s_hi = s_lo + len(sent.text)
+            for tok in sent:
+                pos = chunk.start + tok.idx
+                if _in_spans(pos, spans) or pos in quoted_cues:
+                    continue
+                found = _indirect(tok, toks, spans, s_lo, s_hi, text)
+                if found is not None:
+                    raw.append(found)
+
+    # 3. speakers: canonical names, pronouns and follow-on quotes resolved in text order
+    raw.sort(key=lambda r: (r["start"], r["end"]))
+    quotes: list[Quote] = []
+    history: list[tuple[int, str, bool]] = []  # (position, canonical, is_person)
+    for item in raw:
+        att: _Attribution | None = item["att"]
+        follow = item.get("follow")
+        while att is None and follow is not None:
+            att = follow.get("att")
+            if att is None:
+                follow = follow.get("follow")
+            else:
+                item["speaker"] = follow.get("speaker", "")
+        speaker = item.get("speaker", "")
+        if att is not None and not speaker:
+            low = att.mention.lower()
+            if low in _PRONOUNS_PERSON or low in _PRONOUNS_OTHER:
+                want_person = low in _PRONOUNS_PERSON
+                speaker = next((name for p, name, person in reversed(history)
+                                if p < att.start and person == want_person), "")
+                if not speaker and want_person:
+                    speaker = next((full for p, full in reversed(resolver.persons)
+                                    if p < att.start), "")
+            else:
+                speaker = resolver.canonical(att.start, att.end, att.mention)
+                if resolver.is_person(att.start, att.end, att.mention):
+                    resolver.learn(att.start, speaker)
+                history.append((att.start, speaker,
+                                resolver.is_person(att.start, att.end, att.mention)))
+        item["speaker"] = speaker
+        start, end = item["start"], item["end"]
+        sent = parsed.sentence_at(start)
+        polarity, subjectivity = sentiment(text[start:end])
+        quotes.append(Quote(
+            article_id=article.article_id,
+            quote_id=len(quotes),
+            start=start,
+            end=end,
+            text=text[start:end],
+            kind=item["kind"],
+            speaker=speaker,
+            speaker_mention=att.mention if att else "",
+            speaker_role=att.role if att else "",
+            cue=att.cue if att else "",
+            polarity=polarity,
+            subjectivity=subjectivity,
+            sentence_id=sent.sentence_id if sent is not None else -1,
+            speaker_start=att.start if att else -1,
+            speaker_end=att.end if att else -1,
+        ))
+    return quotes
+
+
+def _near(prev_end: int, pos: int, para_bounds: list[tuple[int, int]]) -> bool:
+    """Return whether ``pos`` is in the same paragraph as ``prev_end`` or the next one."""
+    idx = [i for i, (lo, hi) in enumerate(para_bounds) if lo <= prev_end <= hi]
+    jdx = [i for i, (lo, hi) in enumerate(para_bounds) if lo <= pos <= hi]
+    return bool(idx and jdx) and 0 <= jdx[0] - idx[0] <= 1
+
+
+def _indirect(tok, toks: _Tokens, spans: Sequence[_Span], s_lo: int, s_hi: int,
+              text: str) -> dict | None:
+    """Return a reported-speech item for a speech verb or ``according to``, if it has content."""
+    low = tok.text.lower()
+    base = toks.offset_of[id(tok.doc)]
+    if low == "according":
+        acc = _according_to([tok], toks, spans)
+        if acc is None:
+            return None
+        att, _ = acc
+        phrase = tok.subtree if tok.dep_ != "ROOT" else [tok]
+        phrase = list(phrase)
+        p_lo = toks.abs(min(phrase, key=lambda t: t.i))
+        p_hi = toks.abs_end(max(phrase, key=lambda t: t.i))
+        p_hi = max(p_hi, att.end)
+        if p_lo - s_lo <= 2:  # "According to X, content."
+            c_lo, c_hi = p_hi, s_hi
+        else:  # "content, according to X."
+            c_lo, c_hi = s_lo, p_lo
+    else:
+        if not _is_cue(tok):
+            return None
+        comps = [c for c in tok.children if c.dep_ == "ccomp"]
+        if comps and comps[0].left_edge.text.lower() in ("which", "who", "where", "when"):
+            comps = []  # "..., Li said, which ...": a relative clause, the cue is parenthetical
+            if tok.dep_ not in ("parataxis", "ccomp"):
+                left = min(tok.subtree, key=lambda t: t.i)
+                left = min([left, *[c for c in tok.children if c.dep_.startswith("nsubj")]],
+                           key=lambda t: t.i)
+                c_lo, c_hi = s_lo, toks.abs(left)
+                comps = None
+        if comps is None:
+            pass  # content set above: the sentence before a parenthetical cue
+        elif comps:
+            comp = comps[0]
+            c_lo, c_hi = toks.abs(comp.left_edge), toks.abs_end(comp.right_edge)
+        elif tok.dep_ in ("parataxis", "ccomp", "ROOT") and (tok.dep_ != "ROOT" or any(
+                c.dep_ == "ccomp" and c.i < tok.i for c in tok.children)) and low not in \
+                _WEAK_INDIRECT:
+            # "Content ..., X said." : the reported clause is the sentence before the cue
+            left = min(tok.subtree, key=lambda t: t.i)
+            c_lo, c_hi = s_lo, toks.abs(left)
+        else:
+            return None
+        att = _attribution_from_cue(tok, toks, spans, s_lo, s_hi)
+        if att is None:
+            return None
+    c_lo, c_hi = _trim(text, c_lo, c_hi)
+    while c_lo < c_hi and text[c_lo] in ",;:—– ":
+        c_lo += 1
+    while c_hi > c_lo and text[c_hi - 1] in ".,;:—– ":
+        c_hi -= 1
+    m = re.match(r"(that|whether|if)\s+", text[c_lo:c_hi])
+    if m:
+        c_lo += m.end()
+    if len(text[c_lo:c_hi].split()) < 4:
+        return None
+    # reported speech that is all quoted ("He said: “...”") is that quote's attribution; mixed
+    # speech (He said the nation is “more interested in ...”) is reported speech
+    unquoted = [ch for i, ch in enumerate(text[c_lo:c_hi], c_lo)
+                if ch.isalnum() and not _in_spans(i, spans)]
+    if len(unquoted) < 3:
+        return None
+    return {"start": c_lo, "end": c_hi, "kind": "indirect", "att": att, "follow": None}
