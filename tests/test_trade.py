@@ -185,3 +185,13 @@ def test_claim_kind(qualifier, kind):
 )
 def test_pair_in_text(text, pair):
     assert trade.pair_in_text(text) == pair
+
+
+def test_a_part_of_year_figure_is_not_checked_against_the_annual_total():
+    amounts = pd.DataFrame([dict(
+        article_id="a", sentence_id=0, start=0, end=14, text="$117.2 billion", value=117.2e9,
+        unit="USD", year=2022, subject="China–Russia trade",
+        qualifier="surged period: first eight months")])
+    (row,) = trade.fact_check(amounts).to_dict("records")
+    assert row["verdict"] == "no reference"
+    assert row["note"] == "a figure for part of the year, not comparable with an annual total"

@@ -57,7 +57,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     print(result.summary(), file=sys.stderr)
     if not len(result):
         return 1
-    corpus = annotate(result, workers=args.workers, progress=not args.quiet)
+    cache_dir = None if args.no_cache else Path(args.out) / ".cache"
+    corpus = annotate(result, workers=args.workers, progress=not args.quiet,
+                      cache_dir=cache_dir, engine=args.engine, scheduler=args.scheduler)
     if args.codebook:
         from .stance import stance
 
@@ -108,11 +110,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         from .evaluate.quotes import evaluate_quotes
 
-        scores = evaluate_quotes(args.gold, progress=not args.json)
+        kinds = ("direct", "partial") if args.partial else ("direct",)
+        scores = evaluate_quotes(args.gold, kinds=kinds, progress=not args.json)
     if args.json:
         print(json.dumps(scores, indent=2, sort_keys=True))
     else:
         print(format_scores(scores))
+    return 0
+
+
+def cmd_polnear_to_gold(args: argparse.Namespace) -> int:
+    """Write the PolNeAR file as gold JSONL (atomically)."""
+    import json
+
+    from .evaluate.polnear import convert_polnear
+    from .io import write_atomic
+
+    records = list(convert_polnear(args.polnear))
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+    write_atomic(args.out, lambda fh: fh.write(data))
+    print(f"wrote {len(records)} gold articles to {args.out}")
     return 0
 
 
@@ -149,6 +166,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    """Re-execute the curated notebooks in place, so their stored outputs are current (for
+    maintainers: the test suite compares these outputs with a fresh run)."""
+    from .errors import ToolkitError
+    from .run import refresh_notebooks
+
+    try:
+        for nb in refresh_notebooks():
+            print(f"executed {nb}")
+    except ToolkitError as err:
+        print(f"toolkit notebooks: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -172,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="table file format (default: %(default)s)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="spaCy processes (default: %(default)s)")
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local processes, or a dask.distributed cluster (default: %(default)s)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+                   "a local cluster of --workers processes)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="annotate every article again (default: reuse OUT/.cache, annotating "
+                   "only new or changed articles)")
     p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
                    help="stance codebook: a name in toolkit/data/codebooks or a TOML path "
                    "(default: %(default)s; '' for no stance table)")
@@ -203,9 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
                       description="Score quote extraction and speaker attribution against a "
                       "JSONL gold file (see the README for the format): the toolkit beside "
                       "textacy's direct_quotations.")
-    q.add_argument("--gold", required=True, metavar="FILE", help="gold JSONL file")
+    q.add_argument("--gold", required=True, metavar="FILE",
+                   help="gold JSONL file (the toolkit's format, or a PolNeAR file as it is)")
+    q.add_argument("--partial", action="store_true",
+                   help="score partial quotes too (for gold sets that label quoted fragments)")
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_evaluate)
+    q = ev.add_parser("polnear-to-gold", help="convert a PolNeAR file into the gold JSONL format",
+                      description="Convert a PolNeAR attribution file (records with "
+                      "`attributions`) into the toolkit's quote gold format, one article a line.")
+    q.add_argument("polnear", metavar="FILE", help="PolNeAR JSONL file")
+    q.add_argument("--out", required=True, metavar="FILE", help="gold JSONL to write")
+    q.set_defaults(func=cmd_polnear_to_gold)
 
     p = sub.add_parser("run", help="the main job: annotate, execute the notebooks, export figures",
                        description=cmd_run.__doc__)
@@ -221,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stance codebook (default: %(default)s)")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="spaCy processes")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("notebooks", help="re-execute the curated notebooks in place (maintainers)",
+                       description=cmd_notebooks.__doc__)
+    p.set_defaults(func=cmd_notebooks)
     return parser
 
 

@@ -497,6 +497,8 @@ def fact_check(
             out["note"] = "subject names no trade pair we hold"
         elif year is None:
             out["note"] = "the sentence gives no year"
+        elif "period:" in qualifier:
+            out["note"] = "a figure for part of the year, not comparable with an annual total"
         elif qualifier.strip().lower() == "from":
             out["note"] = "starting value of a change ('from X to Y'); its year is not stated"
         elif _FLOW_WORDS.search(subject) and not _TRADE_WORDS.search(subject):

@@ -688,6 +688,33 @@ def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int
     return f"{label} {phrase}".strip() if phrase else label
 
 
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
+           "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+# A figure for part of a year ("in the first eight months", "in August", "January-July") cannot
+# be compared with an annual total.
+_PART_OF_YEAR = re.compile(
+    r"\b(?:first|last|past|opening|final)\s+(?:(?:\w+|\d+)\s+)?(?:months?|quarters?|half|weeks?)\b"
+    r"|\b(?:the\s+)?(?:first|second|third|fourth)\s+quarter\b|\bq[1-4]\b|\bh[12]\b"
+    rf"|\b(?:in|during|for|since)\s+(?:{_MONTHS})\b(?!\s+\d{{1,2}}\b)"
+    rf"|\b(?:{_MONTHS})\s*[-–]\s*(?:{_MONTHS})\b|\b(?:year|month)\s+to\s+date\b|\bytd\b",
+    re.IGNORECASE,
+)
+
+
+def part_of_year(sentence: str) -> str:
+    """Return the phrase saying a figure covers part of a year, or "".
+
+    >>> part_of_year("For the first eight months of this year, trade surged 31% to $117.2 billion.")
+    'first eight months'
+    >>> part_of_year("Its shipments jumped 26% to $8 billion in August.")
+    'in August'
+    >>> part_of_year("Trade topped a record $190 billion in 2022.")
+    ''
+    """
+    match = _PART_OF_YEAR.search(sentence)
+    return match.group(0) if match else ""
+
+
 _RELATIVE_YEAR = re.compile(r"\b(last|this|next) year\b", re.IGNORECASE)
 
 
@@ -837,6 +864,9 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
             if year is None:
                 year = relative_year(s_text, article.published)
             qualifier = _qualifier(s_text, f.start, f.end, f.flags, verb, chain, shift - sent.start, noun)
+            period = part_of_year(s_text)
+            if period:
+                qualifier = " ".join(w for w in [qualifier, f"period: {period}"] if w)
             rows.append((f, subject, year, qualifier, root))
         # A bracketed conversion repeats the figure before it: same subject and year.
         for i in range(1, len(rows)):
