@@ -14,6 +14,7 @@ from toolkit.stance import (
     apply_human,
     code_text,
     cohen_kappa,
+    evaluate_stance,
     label_agreement,
     load_codebook,
     stance,
@@ -84,6 +85,44 @@ def test_aspiration_scales_favor_only() -> None:
     against = code_text("China seeks to exploit its role as mediator.")
     assert favor.score == pytest.approx(0.3)
     assert against.score == -1.0
+
+
+def test_judging_reverser_looks_back_at_a_favor_cue_only() -> None:
+    doubted = code_text("China's neutrality is in doubt.")
+    assert doubted.stance == "against" and doubted.evidence == "NOT neutrality (doubt)"
+    # after an against cue the doubt adds to it instead of flipping it
+    claimed = code_text("China's claimed neutrality has been questioned.")
+    assert claimed.score == pytest.approx(-2.0)
+
+
+def test_main_clause_outweighs_a_concessive_clause() -> None:
+    call = code_text(
+        "Though the plan did not condemn Russia, Kyiv welcomed China's call for peace talks."
+    )
+    assert call.score == pytest.approx(0.5)
+    # alone, the concessive clause counts in full
+    alone = code_text("Though the plan did not condemn Russia, China released it on Friday with "
+                      "a call for peace talks.")
+    assert alone.score == pytest.approx(-1.0)
+
+
+def test_relevance_rule_is_reported() -> None:
+    assert code_text("China is a credible mediator.").relevance == "actor+topic in unit"
+    ctx = ["Hua Chunying, a foreign ministry spokeswoman, called for peace through dialogue."]
+    call = code_text("Hua blamed the crisis on NATO.", context=ctx)
+    assert call.relevant and call.actors == ("Hua",)
+    assert call.relevance == "actor in unit, context about the target"
+    assert not code_text("Chinese exports to Russia rose as ceasefire hopes faded.").relevant
+
+
+def test_not_actor_key_is_part_of_the_schema(tmp_path: Path) -> None:
+    path = tmp_path / "cb.toml"
+    path.write_text("[target]\nname='x'\n[relevance]\nactor=['acme']\ntopic=['merger']\n"
+                    "not_actor=['acme road']\n[favor]\n'good'=1\n[against]\n'bad'=1\n",
+                    encoding="utf-8")
+    cb = load_codebook(path)
+    assert code_text("Acme says the merger is good.", codebook=cb).stance == "favor"
+    assert not code_text("On Acme Road the merger is good.", codebook=cb).relevant
 
 
 def test_about_target_without_cue_is_neutral() -> None:
@@ -256,8 +295,8 @@ def test_seed_agreement_floor() -> None:
         assert article.text[row.start : row.end] == row.text
     result = label_agreement(labels.drop(columns=["text"]), {article.article_id: article.text})
     assert result["all"]["n"] == 29
-    assert result["all"]["cohen_kappa"] >= 0.30  # measured 0.34
-    assert result["all"]["accuracy"] >= 0.55
+    assert result["all"]["cohen_kappa"] >= 0.57  # measured 0.601
+    assert result["all"]["accuracy"] >= 0.70  # measured 0.724
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared/data not present")
@@ -269,5 +308,14 @@ def test_cn_ru_ua_agreement_floors() -> None:
             raw[record["id"]] = record["text"]
     result = label_agreement(LABELS / "cn_ru_ua_china_mediation.csv", raw)
     assert result["tune"]["n"] == 52 and result["score"]["n"] == 40
-    assert result["tune"]["cohen_kappa"] >= 0.58  # measured 0.61 (tuned on this half)
-    assert result["score"]["cohen_kappa"] >= 0.20  # measured 0.24 (held out)
+    assert result["tune"]["cohen_kappa"] >= 0.85  # measured 0.879 (tuned on this half)
+    assert result["score"]["cohen_kappa"] >= 0.18  # measured 0.209 (held out, scored once)
+
+
+def test_evaluate_stance_reports_each_sheet() -> None:
+    pytest.importorskip("toolkit.loader")
+    result = evaluate_stance(splits=["tune"])
+    assert "score" not in result  # a split left out is not even coded
+    assert result["seed"]["n"] == 29 and result["seed"]["cohen_kappa"] >= 0.57
+    if SHARED.exists():
+        assert result["tune"]["n"] == 52

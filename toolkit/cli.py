@@ -107,6 +107,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .evaluate.entities import evaluate_entities
 
         scores = evaluate_entities(args.conll, progress=not args.json)
+    elif args.layer == "stance":
+        scores = _stance_scores(args)
     else:
         from .evaluate.quotes import evaluate_quotes
 
@@ -117,6 +119,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(format_scores(scores))
     return 0
+
+
+def _stance_scores(args: argparse.Namespace) -> dict:
+    """Return stance agreement: on a user's coded sheet, or on the project's hand-coded labels."""
+    from .stance import evaluate_stance, stance, stance_agreement
+
+    if args.sheet:
+        stance_df = None
+        if args.articles:
+            from .annotate import annotate
+
+            corpus = annotate(load_articles(args.articles), progress=False)
+            stance_df = stance(corpus, args.codebook)
+        results = {"sheet": stance_agreement(args.sheet, stance_df=stance_df)}
+    else:
+        results = evaluate_stance(codebook=args.codebook)
+    return {
+        name: {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in r.items()
+               if k != "per_class"} | {"per_class": r.get("per_class", {})}
+        for name, r in results.items()
+    }
 
 
 def cmd_polnear_to_gold(args: argparse.Namespace) -> int:
@@ -247,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gold JSONL file (the toolkit's format, or a PolNeAR file as it is)")
     q.add_argument("--partial", action="store_true",
                    help="score partial quotes too (for gold sets that label quoted fragments)")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_evaluate)
+    q = ev.add_parser("stance", help="agreement (Cohen's kappa) of stance coding with hand coding",
+                      description="Agreement of the stance coder with hand-coded labels: by "
+                      "default the project's labels in seeds/labels/ (the seed article, and the "
+                      "tuning and scoring halves of the 29-article set when ../shared is "
+                      "present); with --sheet, a sheet you coded from `toolkit stance-sheet`.")
+    q.add_argument("--sheet", metavar="FILE", help="a coded sheet (columns machine, human)")
+    q.add_argument("--articles", nargs="+", metavar="PATH",
+                   help="the sheet's articles, to fill a hidden machine column")
+    q.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH")
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_evaluate)
     q = ev.add_parser("polnear-to-gold", help="convert a PolNeAR file into the gold JSONL format",

@@ -10,6 +10,8 @@ Codebook schema (every table and key; unknown ones are an error so typos do not 
     [target]      name (str, required), label (str), description (str)
     [relevance]   actor (list of phrases, required), topic (list of phrases, required),
                   actor_entities (list of canonical entity names that count as an actor mention),
+                  not_actor (list of phrases in which an actor word is not the actor: "Chinese
+                  exports", "Beijing Olympics"),
                   rule = "unit" | "unit+context" (default "unit+context"),
                   context_sentences (int, default 2: how many sentences before the unit)
     [scoring]     threshold (0.5), negation_window (4), reversal_window (8), hedge_window (10),
@@ -17,23 +19,32 @@ Codebook schema (every table and key; unknown ones are an error so typos do not 
     [favor]       "phrase" = weight      cues presenting the target favourably (required)
     [against]     "phrase" = weight      cues presenting it unfavourably (required)
     [hedges]      "phrase" = factor      0 < factor <= 1, scales cues after it in the clause
-    [aspirations] "phrase" = factor      like hedges, but scale favor cues only
-    [reversers]   "phrase" = weight      deny / contradict / doubt ...: flip the next cue
+    [aspirations] "phrase" = factor      like hedges, but scale only cues that end up favourable
+    [reversers]   "phrase" = weight      deny / contradict / doubt ...: flip the next cue; one
+                                         with a weight flips the cue before it when nothing
+                                         follows, else counts as a cue of that weight
     [lists]       negators = [...], affirmers = [...]
 
 A *phrase* is a sequence of words matched case-insensitively on word tokens ("doesn't" is
 ``does`` + ``n't``, "China's" is ``china`` + ``'s``); ``word*`` matches any word beginning with
-``word``; a ``...`` word skips 0 to ``gap`` words. Where phrases overlap, the longest wins
-("help Russia" is an against cue, "help" alone a favor cue).
+``word``; a ``...`` word skips 0 to ``gap`` words; quotation marks are not words. Where phrases
+overlap, the longest wins ("help Russia" is an against cue, "help" alone a favor cue).
 
-About the target (rule "unit"): an actor term and a topic term both occur in the unit. Rule
-"unit+context" also accepts, with the context = the ``context_sentences`` sentences before the
-unit (for a quote, also the sentence it sits in):
+About the target (rule "unit"): an actor term and a topic term both occur in the unit. An actor
+word inside a ``not_actor`` phrase does not count ("Chinese exports"). Rule "unit+context" also
+accepts, with the context = the ``context_sentences`` sentences before the unit (for a quote,
+also the sentence it sits in):
 
-- a topic term in the unit and an actor term in the context ("he may try to end the war" after
-  a sentence naming Xi: the pronoun points back), or
+- a topic term in the unit and an actor by reference: a short form of a multi-word actor named
+  in the context ("Hua" after "Hua Chunying"), or a unit opening with a pronoun ("He may try to
+  end the war") right after a sentence naming an actor;
+- a topic term in the unit, an actor in the sentence before, and a word in the unit that can
+  point back to it (its, he, his, we, non-expletive "it", "the country", "the plan" ...): "It is
+  not in their interest to take sides" after a sentence naming Beijing is about somebody else;
 - an actor term in the unit and a context sentence that is itself about the target (actor and
-  topic): the paragraph is still discussing the target.
+  topic): the paragraph is still discussing the target. Such a unit counts only when it takes a
+  side (a cue decides it): a unit that names neither the topic nor judges it is not part of the
+  argument ("Xi also discussed trade" after a sentence on mediation).
 
 A topic word written as part of a name is not a topic ("Carnegie Endowment for International
 Peace"): every matched word capitalised and not the first word of the unit.
@@ -43,20 +54,29 @@ Scoring, the rules in order (all general, none keyed to a sentence):
 1. *Double negation is affirmation.* A negator followed within ``negation_window`` words (same
    clause) by another negator or by a reverser cancels it and is used up: "hardly contradicts
    the narrative that Beijing endorses Moscow" keeps "endorses Moscow" as an against cue;
-   "not without merit" is not negated.
+   "not without merit" is not negated. Affirmers ("no doubt", "nothing more than") are not
+   negators.
 2. *Negation flips.* A cue is flipped once for every active negator within ``negation_window``
    words before it, and once if any active reverser is within ``reversal_window`` words before
    it (stacked reversers do not cancel: "doubts about its supposed neutrality" stays against),
    with no clause boundary (, ; : . ! ? — ( ) but while although though whereas) in between:
    "doesn't help" is against, "doubts about China's neutrality" is against.
-3. *A reverser that flips nothing* counts as a cue of its own weight ("doubts over the plan").
+3. *A judging reverser looks back* when nothing follows it to flip: "its neutrality is in
+   doubt", "China's credibility has been undermined" flip the nearest favor cue before them in
+   the same clause; otherwise it counts as a cue of its own weight ("doubts over the plan", "its
+   claimed neutrality has been questioned" = two against cues).
 4. *Hedges scale down* every cue within ``hedge_window`` words after them (sentence part, not
    crossing ; . ! ? or "but"): "may", "reportedly"; and aspiration words, because an intention is
    weak evidence of the deed ("China's intention of playing an active role"). Aspiration words
-   and demands ("seeks to", "portrays itself as", "pressing China to") scale *favor* cues only:
-   an intention or a request is not an achievement, while imputing a bad intention ("seeking to
-   exploit the crisis") is already the judgement.
-5. score = sum of sign x weight x hedge factors; favor if score >= threshold, against if
+   and demands ("seeks to", "portrays itself as", "pressing China to") scale only cues that end
+   up favourable: an intention or a request is not an achievement, while imputing a bad
+   intention ("seeking to exploit the crisis") or doubting a claim ("its claimed neutrality has
+   been questioned") is already the judgement. Hedges and aspirations may overlap a cue
+   ("pressing Putin to talk": the cue "pressing Putin" stands).
+5. *The main clause decides.* Cues in a leading concessive clause ("Though the document made no
+   criticism of Russia, ...") or before a contrastive "but" count half (``SUBORDINATE_FACTOR``)
+   when the main clause has cues of its own; alone they count in full.
+6. score = sum of sign x weight x factors; favor if score >= threshold, against if
    score <= -threshold, else neutral (also when no cue at all).
 
 >>> cb = load_codebook("china_mediation")
@@ -91,6 +111,7 @@ __all__ = [
     "apply_human",
     "cohen_kappa",
     "code_text",
+    "evaluate_stance",
     "load_codebook",
     "label_agreement",
     "score_spans",
@@ -123,10 +144,19 @@ _SENTENCE_BREAK = frozenset(";.!?") | {"but"}
 _GAP = "..."
 
 
+# quotation marks are neither words nor clause boundaries: dropping them keeps windows and gaps
+# counting words ("blamed the crisis on "NATO expansion"" is blame + 3 words + NATO)
+_QUOTE_MARKS = frozenset({'"', "'", "“", "”", "«", "»", "„"})
+
+
 def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """Return ``(lowercased token, start, end)`` for each word or punctuation mark of ``text``."""
+    """Return ``(lowercased token, start, end)`` for each word or punctuation mark of ``text``
+    (quotation marks left out)."""
     norm = text.replace("’", "'").replace("‘", "'")  # same length: offsets stay valid
-    return [(m.group().lower(), m.start(), m.end()) for m in _TOKEN_RE.finditer(norm)]
+    return [
+        (m.group().lower(), m.start(), m.end()) for m in _TOKEN_RE.finditer(norm)
+        if m.group() not in _QUOTE_MARKS
+    ]
 
 
 @dataclass(frozen=True)
@@ -213,12 +243,13 @@ class Codebook:
     reversers: tuple[Phrase, ...]
     negators: tuple[Phrase, ...]
     affirmers: tuple[Phrase, ...]
+    not_actor: tuple[Phrase, ...] = ()
 
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]] | None] = {
     "target": {"name": str, "label": str, "description": str},
     "relevance": {
-        "actor": list, "topic": list, "actor_entities": list, "rule": str,
+        "actor": list, "topic": list, "actor_entities": list, "not_actor": list, "rule": str,
         "context_sentences": int,
     },
     "scoring": {
@@ -328,6 +359,7 @@ def _load(path_str: str) -> Codebook:
         reversers=table("reversers"),
         negators=tuple(_compile(p) for p in lists.get("negators", ())),
         affirmers=tuple(_compile(p) for p in lists.get("affirmers", ())),
+        not_actor=tuple(_compile(p) for p in rel.get("not_actor", ())),
     )
 
 
@@ -349,6 +381,7 @@ class StanceCall:
     evidence: str
     actors: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    relevance: str = ""  # which relevance rule found the unit about the target ("" if none)
 
 
 @dataclass
@@ -375,16 +408,55 @@ def _hits(toks: list[str], cb: Codebook) -> list[_Hit]:
         ("reverser", cb.reversers), ("negator", cb.negators), ("affirmer", cb.affirmers),
     ):
         candidates += [_Hit(s, e, kind, p) for s, e, p in _find(phrases, toks, cb.gap)]
-    # longest match first; at equal length the operator wins over the cue it could be part of
+    # longest match first; at equal length the operator wins over the cue it could be part of.
+    # Hedges and aspirations only scale what follows them, so they are resolved among
+    # themselves and may overlap a cue: in "pressing Putin to negotiate" the favor cue "pressing
+    # Putin" and the demand "pressing ... to" (which scales what comes after) both stand
     candidates.sort(key=lambda h: (-(h.end - h.start), h.start, _PRIORITY[h.kind]))
-    taken = [False] * len(toks)
     chosen = []
-    for hit in candidates:
-        if not any(taken[hit.start : hit.end]):
-            chosen.append(hit)
-            for i in range(hit.start, hit.end):
-                taken[i] = True
+    for scaling in (False, True):
+        taken = [False] * len(toks)
+        for hit in candidates:
+            if (hit.kind in ("hedge", "aspiration")) != scaling:
+                continue
+            if not any(taken[hit.start : hit.end]):
+                chosen.append(hit)
+                for i in range(hit.start, hit.end):
+                    taken[i] = True
     return sorted(chosen, key=lambda h: h.start)
+
+
+# a leading concessive clause ("Though the document made no criticism of Russia, ...") and the
+# part before a contrastive "but" are subordinate: the main clause decides when it has cues
+_CONCESSIVE = frozenset({"though", "although", "while", "whereas", "despite", "even"})
+_CONCESSIVE_END = frozenset({",", "—", "–", "-", ";", ":"})
+SUBORDINATE_FACTOR = 0.5
+
+
+def _main_clause_start(toks: list[str], hits: Sequence[_Hit]) -> int:
+    """Return the index of the first token of the unit's main clause (0 if the whole unit is).
+
+    The main clause follows a contrastive "but" (not "but also", nor inside a phrase such as
+    "anything but") or, when the unit opens with a concessive (though, although, while,
+    whereas, despite, even though / even as / even if), the first comma or dash after it.
+    """
+    inside = {i for h in hits
+              if h.kind in ("negator", "affirmer", "reverser") and h.end - h.start > 1
+              for i in range(h.start, h.end)}
+    start = 0
+    for i, t in enumerate(toks):
+        also = i + 1 < len(toks) and toks[i + 1] == "also"
+        if t == "but" and i > 0 and i not in inside and not also:
+            start = i + 1
+    if start:
+        return start
+    if toks and toks[0] in _CONCESSIVE and (
+        toks[0] != "even" or (len(toks) > 1 and toks[1] in ("though", "as", "if"))
+    ):
+        for i, t in enumerate(toks[1:], 1):
+            if t in _CONCESSIVE_END:
+                return i + 1
+    return 0
 
 
 def _reaches(toks: list[str], op: _Hit, target: _Hit, window: int, breaks: frozenset[str]) -> bool:
@@ -396,12 +468,16 @@ def _reaches(toks: list[str], op: _Hit, target: _Hit, window: int, breaks: froze
 
 def _terms(
     phrases: Sequence[Phrase], tok: list[tuple[str, int, int]], text: str, gap: int,
-    *, names_too: bool,
+    *, names_too: bool, exclude: Sequence[Phrase] = (),
 ) -> set[str]:
-    """Return the phrases found; unless ``names_too``, not those written as part of a name."""
+    """Return the phrases found; unless ``names_too``, not those written as part of a name;
+    none that lies inside a match of an ``exclude`` phrase."""
     toks = [t for t, _, _ in tok]
+    blocked = {i for s, e, _ in _find(exclude, toks, gap) for i in range(s, e)}
     found = set()
     for s, e, p in _find(phrases, toks, gap):
+        if blocked and all(i in blocked for i in range(s, e)):
+            continue  # "Chinese exports": the actor word names no actor here
         words = [text[a:b] for _, a, b in tok[s:e] if text[a:b][:1].isalpha()]
         if not names_too and s > 0 and words and all(w[:1].isupper() for w in words):
             continue  # "Carnegie Endowment for International Peace"
@@ -410,6 +486,15 @@ def _terms(
 
 
 _PRONOUNS = frozenset({"it", "its", "he", "his", "she", "her"})
+# words that point back to an actor named before: pronouns (and "we"/"our" in a quote, where the
+# speaker was named in the attribution) and definite descriptions of a state or its proposal
+_BACK_REFERENCES = frozenset({"its", "he", "his", "him", "she", "her", "we", "our"})
+_DEFINITE_BACK = frozenset({
+    "country", "government", "leader", "leadership", "president", "plan", "proposal", "document",
+    "paper", "initiative", "envoy", "side", "ministry", "administration", "nation",
+})
+_EXPLETIVE_NEXT = frozenset({"is", "was", "'s", "seems", "seemed", "appears", "appeared", "would",
+                             "will", "remains", "may", "might", "could"})
 
 
 def _anaphoric(tok: list[tuple[str, int, int]]) -> bool:
@@ -418,6 +503,85 @@ def _anaphoric(tok: list[tuple[str, int, int]]) -> bool:
     if not tok or tok[0][0] not in _PRONOUNS:
         return False
     return not (tok[0][0] == "it" and len(tok) > 1 and tok[1][0] in ("is", "was", "'s"))
+
+
+def _refers_back(tok: list[tuple[str, int, int]]) -> bool:
+    """Return whether a unit contains a word that can point back to an actor named before it:
+    a singular or first-person pronoun, a non-expletive "it", or "the/this country|plan|...".
+
+    A unit with a topic word but no such word ("It is not in their interest to take sides",
+    after a sentence naming Beijing) is about somebody else.
+    """
+    words = [t for t, _, _ in tok]
+    for i, w in enumerate(words):
+        if w in _BACK_REFERENCES:
+            return True
+        if w == "it" and (i + 1 >= len(words) or words[i + 1] not in _EXPLETIVE_NEXT):
+            return True
+        if w in _DEFINITE_BACK and i > 0 and words[i - 1] in ("the", "this", "that", "its"):
+            return True
+    return False
+
+
+def _short_forms(phrases: Sequence[Phrase], tok: list[tuple[str, int, int]], text: str) -> set[str]:
+    """Return the single capitalised words of the multi-word actor names found in ``text``:
+    once "Hua Chunying" is named, a later "Hua" is the same actor."""
+    toks = [t for t, _, _ in tok]
+    out = set()
+    for s, e, _ in _find([p for p in phrases if len(p.pattern) > 1], toks, 0):
+        for _, a, b in tok[s:e]:
+            word = text[a:b]
+            if word[:1].isupper() and len(word) > 1:
+                out.add(word.lower())
+    return out
+
+
+_BY_CONTEXT = "actor in unit, context about the target"
+
+
+def _actor_terms(tok: list[tuple[str, int, int]], text: str, cb: Codebook) -> set[str]:
+    """Return the codebook's actor terms found in ``text`` (not those inside a not_actor phrase)."""
+    return _terms(cb.actor, tok, text, cb.gap, names_too=True, exclude=cb.not_actor)
+
+
+def _relevance(
+    tok: list[tuple[str, int, int]], text: str, cb: Codebook, context: Sequence[str],
+    actor_in_unit: bool,
+) -> tuple[bool, str, tuple[str, ...], tuple[str, ...]]:
+    """Return (about the target?, which rule said so, actor terms, topic terms) for one unit."""
+    actors = tuple(sorted(_actor_terms(tok, text, cb)))
+    topics = tuple(sorted(_terms(cb.topic, tok, text, cb.gap, names_too=False)))
+    has_actor = bool(actors) or actor_in_unit
+    if has_actor and topics:
+        return True, "actor+topic in unit", actors, topics
+    if cb.rule != "unit+context" or not context:
+        return False, "", actors, topics
+    # walk the context in order so that a sentence opening with "It has ..." / "He ..." inherits
+    # the actor of the sentence before it (a light anaphora rule)
+    prev_actor, about, names = False, False, set()
+    for sentence in context:
+        ctok = _tokens(sentence)
+        names |= _short_forms(cb.actor, ctok, sentence)
+        c_actor = bool(_actor_terms(ctok, sentence, cb)) or (
+            prev_actor and _anaphoric(ctok)
+        )
+        c_topic = bool(_terms(cb.topic, ctok, sentence, cb.gap, names_too=False))
+        about = about or (c_actor and c_topic)
+        prev_actor = c_actor
+    if not has_actor:
+        # a short form of an actor named in the context ("Hua" after "Hua Chunying")
+        short = sorted({text[a:b] for t, a, b in tok if t in names and text[a:b][:1].isupper()})
+        if short:
+            has_actor, actors = True, tuple(short)
+        elif prev_actor and _anaphoric(tok):
+            has_actor = True
+    if has_actor and topics:
+        return True, "topic in unit, actor by reference", actors, topics
+    if topics and prev_actor and _refers_back(tok):
+        return True, "topic in unit, actor in the sentence before", actors, topics
+    if has_actor and about:
+        return True, _BY_CONTEXT, actors, topics
+    return False, "", actors, topics
 
 
 def code_text(
@@ -440,28 +604,9 @@ def code_text(
     cb = _codebook(codebook)
     tok = _tokens(text)
     toks = [t for t, _, _ in tok]
-    actors = tuple(sorted(_terms(cb.actor, tok, text, cb.gap, names_too=True)))
-    topics = tuple(sorted(_terms(cb.topic, tok, text, cb.gap, names_too=False)))
-    has_actor = bool(actors) or actor_in_unit
-    relevant = has_actor and bool(topics)
-    if not relevant and cb.rule == "unit+context":
-        if isinstance(context, str):
-            context = [context[a:b] for a, b in split_sentences(context)]
-        # walk the context in order so that a sentence opening with "It has ..." / "He ..."
-        # inherits the actor of the sentence before it (a light anaphora rule)
-        prev_actor, about = False, False
-        for sentence in context:
-            ctok = _tokens(sentence)
-            c_actor = bool(_terms(cb.actor, ctok, sentence, cb.gap, names_too=True)) or (
-                prev_actor and _anaphoric(ctok)
-            )
-            c_topic = bool(_terms(cb.topic, ctok, sentence, cb.gap, names_too=False))
-            about = about or (c_actor and c_topic)
-            prev_actor = c_actor
-        has_actor = has_actor or (prev_actor and _anaphoric(tok))
-        relevant = (has_actor and bool(topics)) or (bool(topics) and prev_actor) or (
-            has_actor and about
-        )
+    if isinstance(context, str):
+        context = [context[a:b] for a, b in split_sentences(context)]
+    relevant, why, actors, topics = _relevance(tok, text, cb, context, actor_in_unit)
 
     def words(h: _Hit) -> str:
         return text[tok[h.start][1] : tok[h.end - 1][2]]
@@ -486,41 +631,73 @@ def code_text(
                     if _reaches(toks, other, c, cb.reversal_window, _CLAUSE_BREAK):
                         notes.setdefault(id(c), []).append(f"{words(n)} {words(other)} = affirmed")
                 break
-    items: list[tuple[float, str]] = []
+    main = _main_clause_start(toks, hits)
+    # the subordinate part only counts at full weight when the main clause has no cue of its own
+    main_has_cue = main > 0 and (
+        any(c.start >= main for c in cues)
+        or any(op.kind == "reverser" and op.phrase.weight and op.start >= main for op in ops)
+    )
+    # 2. which operators flip each cue: negators and reversers before it ...
+    flips: dict[int, list[_Hit]] = {}
     for c in cues:
-        flips = []
+        flips[id(c)] = []
         for op in ops:
             window = cb.negation_window if op.kind == "negator" else cb.reversal_window
             if op.active and _reaches(toks, op, c, window, _CLAUSE_BREAK):
-                flips.append(op)
+                flips[id(c)].append(op)
                 op.used = True
-        n_flips = sum(op.kind == "negator" for op in flips) + any(
-            op.kind == "reverser" for op in flips
-        )
+    # 3. ... and a judging reverser that flipped nothing after it looks back: "its neutrality
+    # is in doubt", "China's credibility has been undermined" flip the nearest favor cue before
+    # them in the same clause; otherwise it is a cue of its own ("doubts over the plan")
+    back: set[int] = set()
+    for op in ops:
+        if op.kind != "reverser" or not op.active or op.used or not op.phrase.weight:
+            continue
+        # only a favourable quality is doubted back ("its neutrality is in doubt"); after an
+        # against cue the doubt adds to it ("its claimed neutrality has been questioned")
+        before = [c for c in cues if c.end <= op.start and id(c) not in back
+                  and c.kind == "favor" and not flips[id(c)]
+                  and op.start - c.start <= cb.reversal_window
+                  and not any(t in _CLAUSE_BREAK for t in toks[c.end : op.start])]
+        if before:
+            flips[id(before[-1])].append(op)
+            back.add(id(before[-1]))
+            op.used = True
+    items: list[tuple[float, str]] = []
+    for c in cues:
+        ops_c = flips[id(c)]
+        reversed_by = [op for op in ops_c if op.kind == "reverser"]
+        n_flips = sum(op.kind == "negator" for op in ops_c) + bool(reversed_by)
         sign = (1.0 if c.kind == "favor" else -1.0) * (-1.0) ** n_flips
         factor = 1.0
         hedged = []
-        for h in hedges + (aspirations if c.kind == "favor" else []):
+        # 4. hedges scale every cue; aspirations only what ends up favourable (a claim of
+        # neutrality is weak evidence of it, a doubted claim of neutrality is a plain doubt)
+        for h in hedges + (aspirations if sign > 0 else []):
             if _reaches(toks, h, c, cb.hedge_window, _SENTENCE_BREAK):
                 factor *= h.phrase.weight
                 hedged.append(words(h))
         label = words(c)
-        if flips:
+        if ops_c:
             label = "NOT " + label
-            if any(op.kind == "reverser" for op in flips):
-                label += " (" + ", ".join(words(op) for op in flips if op.kind == "reverser") + ")"
+            if reversed_by:
+                label += " (" + ", ".join(words(op) for op in reversed_by) + ")"
         if id(c) in notes:
             label += " (" + "; ".join(notes[id(c)]) + ")"
+        if main_has_cue and c.start < main:
+            factor *= SUBORDINATE_FACTOR
+            hedged.append("subordinate clause")
         if hedged:
             label += f" x{factor:.2g} (" + ", ".join(hedged) + ")"
         items.append((sign * c.phrase.weight * factor, label))
-    # 3. a reverser that flipped nothing is a cue of its own (doubts, skepticism ...)
     for op in ops:
         if op.kind == "reverser" and op.active and not op.used and op.phrase.weight:
             factor = 1.0
             for h in hedges:
                 if _reaches(toks, h, op, cb.hedge_window, _SENTENCE_BREAK):
                     factor *= h.phrase.weight
+            if main_has_cue and op.start < main:
+                factor *= SUBORDINATE_FACTOR
             items.append((op.phrase.weight * factor, words(op)))
     score = round(sum(v for v, _ in items), 3)
     if score >= cb.threshold:
@@ -532,7 +709,11 @@ def code_text(
     else:
         label = "neutral"
         evidence = [e for _, e in items]
-    return StanceCall(relevant, label, score, "; ".join(evidence), actors, topics)
+    if label == "neutral" and why == _BY_CONTEXT:
+        # a unit that names neither the topic nor takes a side is not part of the paragraph's
+        # argument about the target: without a judgement of its own it is not about it
+        relevant, why = False, ""
+    return StanceCall(relevant, label, score, "; ".join(evidence), actors, topics, why)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -879,7 +1060,8 @@ def label_agreement(
 def score_spans(
     labels: pd.DataFrame, texts: Mapping[str, str], *, codebook: Codebook | str = "china_mediation"
 ) -> pd.DataFrame:
-    """Return ``labels`` with ``text``, ``context`` and ``machine`` (favor|against|neutral|none).
+    """Return ``labels`` with ``text``, ``context``, ``machine`` (favor|against|neutral|none),
+    ``score``, ``evidence`` and ``relevance`` (the relevance rule that fired).
 
     ``labels`` has article_id, unit, start, end (offsets into ``texts[article_id]``) and
     optionally sha1 (checked: a mismatch means the text changed and raises ValueError). The
@@ -889,7 +1071,7 @@ def score_spans(
     cb = _codebook(codebook)
     out = labels.copy()
     cache: dict[str, list[tuple[int, int]]] = {}
-    unit_texts, contexts, machine, scores, evidence = [], [], [], [], []
+    unit_texts, contexts, machine, scores, evidence, why = [], [], [], [], [], []
     for r in out.itertuples(index=False):
         full = texts[str(r.article_id)]
         s, e = int(r.start), int(r.end)
@@ -908,13 +1090,22 @@ def score_spans(
         machine.append(call.stance if call.relevant else "none")
         scores.append(call.score)
         evidence.append(call.evidence)
+        why.append(call.relevance)
     out["text"], out["context"], out["machine"] = unit_texts, contexts, machine
-    out["score"], out["evidence"] = scores, evidence
+    out["score"], out["evidence"], out["relevance"] = scores, evidence, why
     return out
 
 
-def _main() -> None:  # pragma: no cover - a reproduction entry point: python -m toolkit.stance
-    """Print agreement with the hand-coded labels in seeds/labels/ (seed, and cn_ru_ua if present)."""
+def evaluate_stance(
+    *, codebook: Codebook | str = "china_mediation", splits: Sequence[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Return agreement of the machine with the hand-coded labels in ``seeds/labels/``.
+
+    Keys: "seed" (the seed article's 29 units) and, when ``../shared/data`` is present, one per
+    ``split`` of the cn_ru_ua labels ("tune", "score"); each value has cohen_kappa, accuracy, n,
+    per_class and confusion (see ``stance_agreement``). ``splits`` limits the cn_ru_ua splits
+    reported (e.g. ``["tune"]`` while developing, so the scoring half stays unread).
+    """
     import json
 
     from .loader import load_articles
@@ -923,18 +1114,27 @@ def _main() -> None:  # pragma: no cover - a reproduction entry point: python -m
     labels = SEEDS_DIR / "labels"
     seed = load_articles([str(SEEDS_DIR / "000_a1bbb6199e38b69c.txt")])[0]
     sheet = _read_sheet(labels / "seed_china_mediation.csv").drop(columns=["text"])
-    runs = [("seed", label_agreement(sheet, {seed.article_id: seed.text}))]
+    out: dict[str, dict[str, Any]] = {
+        "seed": label_agreement(sheet, {seed.article_id: seed.text}, codebook=codebook)["all"]
+    }
     jsonl = SHARED_DATA_DIR / "articles_cn_ru_ua.jsonl"
     if jsonl.exists():
         with jsonl.open(encoding="utf-8") as f:
             raw = {r["id"]: r["text"] for r in map(json.loads, f)}
-        runs.append(("cn_ru_ua", label_agreement(labels / "cn_ru_ua_china_mediation.csv", raw)))
-    for name, result in runs:
-        for split, agreement in result.items():
-            if split != "rows":
-                print(f"{name:9} {split:6} n={agreement['n']:3} kappa={agreement['cohen_kappa']:.3f} "
-                      f"accuracy={agreement['accuracy']:.3f}")
+        rows = _read_sheet(labels / "cn_ru_ua_china_mediation.csv")
+        for split in sorted(set(rows["split"])):
+            if splits is None or split in splits:
+                part = rows[rows["split"] == split]
+                out[split] = label_agreement(part, raw, codebook=codebook)["all"]
+    return out
+
+
+def main() -> None:  # pragma: no cover - a reproduction entry point
+    """Print agreement with the hand-coded labels (``evaluate_stance``), one line per sheet."""
+    for name, agreement in evaluate_stance().items():
+        print(f"{name:6} n={agreement['n']:3} kappa={agreement['cohen_kappa']:.3f} "
+              f"accuracy={agreement['accuracy']:.3f}")
 
 
 if __name__ == "__main__":
-    _main()
+    main()
