@@ -272,3 +272,15 @@ def test_empty_inputs_draw_a_placeholder():
     fig, data = plot.stacked_shares(stances(0), group="speaker", category="stance", value="n",
                                     title="t", source="s")
     assert data.empty
+
+
+def test_dollar_signs_in_titles_are_money_not_mathtext(tmp_path):
+    from matplotlib.text import Text
+
+    df = pd.DataFrame({"name": ["a"], "n": [1]})
+    fig, _ = plot.bar_counts(df, label="name", value="n", title="$8.9bn vs $6.8bn", xlabel="x",
+                             source="s")
+    fig.canvas.draw()  # raises or renders italics if the title were parsed as TeX
+    titles = [t for t in fig.findobj(Text) if t.get_text() == "$8.9bn vs $6.8bn"]
+    assert titles and not any(t._parse_math for t in titles)
+    plot.close(fig)

@@ -72,6 +72,7 @@ _NAME = re.compile(r"^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",  # ships with matplotlib, so every machine renders the same
+    "text.parse_math": False,  # "$8.9bn vs $6.8bn" is money, not a TeX formula
     "font.size": 9,
     "axes.titlesize": 9,
     "axes.titlelocation": "left",
