@@ -11,15 +11,15 @@ the toolkit leaves a notebook's own matplotlib settings alone.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import os
 import re
-import tempfile
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -30,6 +30,7 @@ from matplotlib.ticker import MaxNLocator
 
 from toolkit import paths
 from toolkit.errors import ToolkitError
+from toolkit.io import write_many
 
 __all__ = [
     "PALETTE",
@@ -153,9 +154,9 @@ def save_figure(
 
     ``out_dir`` defaults to ``$TOOLKIT_FIGURES_DIR`` when set, else the project's ``figures/``.
     The CSV holds ``data``, exactly the numbers plotted. Files are deterministic (same inputs,
-    same bytes) and written atomically: all three are rendered to temporary files in ``out_dir``
-    first and only then moved into place, so a failure leaves the previous files untouched and
-    no temporary files behind.
+    same bytes) and written atomically through :mod:`toolkit.io`: all three are rendered to
+    anonymous temporary files in ``out_dir`` first and only then renamed into place, so a failure
+    leaves the previous files untouched, and even a killed run leaves no temporary file behind.
     """
     _check_name(name)
     if out_dir is None:
@@ -164,23 +165,11 @@ def save_figure(
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"{name}: data must be the DataFrame that was plotted, not {type(data)}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     targets = {ext: out / f"{name}.{ext}" for ext in ("png", "svg", "csv")}
     _freeze_layout(fig)
-    temps: dict[str, Path] = {}
-    try:
-        for ext in targets:
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=f".{ext}.tmp")
-            os.close(fd)
-            temps[ext] = Path(tmp)
-            _write_one(fig, data, ext, temps[ext])
-        for ext, target in targets.items():
-            os.replace(temps[ext], target)
-            del temps[ext]
-    finally:
-        for tmp in temps.values():
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+    # one mechanism for every output (toolkit.io): all three are rendered first, then renamed
+    write_many({path: functools.partial(_write_one, fig, data, ext)
+                for ext, path in targets.items()})
     return targets
 
 
@@ -197,17 +186,16 @@ def _freeze_layout(fig: Figure) -> None:
     fig.set_layout_engine("none")
 
 
-def _write_one(fig: Figure, data: pd.DataFrame, ext: str, path: Path) -> None:
+def _write_one(fig: Figure, data: pd.DataFrame, ext: str, fh: IO[bytes]) -> None:
     if ext == "csv":
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(_csv_text(data))
+        fh.write(_csv_text(data).encode("utf-8"))
         return
     determinism = {"svg.hashsalt": _SVG_HASHSALT, "svg.fonttype": "path"}
     with mpl.rc_context(determinism):
         if ext == "png":
-            fig.savefig(path, format="png", dpi=300, metadata={"Software": None})
+            fig.savefig(fh, format="png", dpi=300, metadata={"Software": None})
         else:
-            fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
+            fig.savefig(fh, format="svg", metadata={"Date": None, "Creator": None})
 
 
 # ---------------------------------------------------------------- text helpers
@@ -660,6 +648,22 @@ def heatmap(
 
 
 def close(fig: Figure) -> None:
-    """Release a figure made by a chart function (useful in loops; notebooks close at cell end)."""
+    """Release a figure made by a chart function (useful in loops)."""
+    plt.close(fig)
+
+
+def show(fig: Figure) -> None:
+    """Display a chart in the notebook (once, as an image) and release it.
+
+    Chart functions draw outside pyplot's automatic display, so a notebook cell shows exactly
+    the figures it asks for; outside Jupyter this only releases the figure.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # plain Python: nothing to display on
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(fig)
     plt.close(fig)
 
