@@ -864,3 +864,32 @@ def _table_row(doc, sent, base: int, tables: Tables) -> list[_Cand]:
         out.append(c)
         k = m
     return out
+
+
+def corpus_short_forms(
+    people: Iterable[str], tables: Tables | None = None
+) -> dict[str, str]:
+    """Return ``{short name: full name}`` for one-word person names that exactly one full name in
+    the corpus fits ("Biden" -> "Joe Biden" when no other "... Biden" is named anywhere).
+
+    Within an article a short form is resolved from that article's text; this settles the ones an
+    article never introduced, using the whole corpus, and only when no other person fits.
+
+    >>> corpus_short_forms(["Joe Biden", "Biden", "Li Mingjiang", "Li Hui", "Li", "Xi", "Xi Jinping"])
+    {'Biden': 'Joe Biden', 'Xi': 'Xi Jinping'}
+    """
+    tables = tables or load_tables()
+    names = sorted(set(people))
+    fulls = [n.split() for n in names if len(n.split()) >= 2]
+    last_tokens = {f[-1] for f in fulls}
+    out = {}
+    for name in names:
+        if len(name.split()) != 1:
+            continue
+        fits = {
+            " ".join(f) for f in fulls
+            if f[-1] == name or (f[0] == name and (name not in last_tokens or name in tables.family_first))
+        }
+        if len(fits) == 1:
+            out[name] = fits.pop()
+    return out
