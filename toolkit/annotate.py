@@ -8,11 +8,13 @@ streams articles through spaCy (no Doc is kept after its article is done) and as
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -37,6 +39,17 @@ def _columns(record_type: type) -> list[str]:
 ENTITY_COLUMNS = _columns(Mention)
 QUOTE_COLUMNS = _columns(Quote)
 AMOUNT_COLUMNS = _columns(Amount)
+LAYERS = ("sentences", "entities", "quotes", "amounts")
+LAYER_COLUMNS = {"sentences": SENTENCE_COLUMNS, "entities": ENTITY_COLUMNS,
+                 "quotes": QUOTE_COLUMNS, "amounts": AMOUNT_COLUMNS}
+_FLOAT_COLUMNS = frozenset({"polarity", "subjectivity", "value"})
+_INT_COLUMNS = frozenset({"sentence_id", "paragraph", "start", "end", "quote_id",
+                          "speaker_start", "speaker_end"})
+# Articles per unit of work: enough paragraphs for spaCy to batch well, small enough to balance
+# two workers and to stream results back.
+CHUNK_ARTICLES = 8
+KEY = "cache_key"
+Engine = Literal["local", "dask"]
 
 
 @dataclass
@@ -95,46 +108,254 @@ def annotate_parsed(parsed: Parsed) -> dict[str, list]:
     }
 
 
+def resolve_across_articles(
+    entities: pd.DataFrame, quotes: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the tables with one-word person names an article never introduced resolved to
+    the one full name in the corpus that fits ("Biden" -> "Joe Biden"); see
+    ``toolkit.extract.entities.corpus_short_forms``. Ambiguous short forms stay as they are."""
+    from .extract.entities import corpus_short_forms
+
+    people = entities["kind"] == "person"
+    mapping = corpus_short_forms(entities.loc[people, "canonical"])
+    if not mapping:
+        return entities, quotes
+    entities, quotes = entities.copy(), quotes.copy()
+    hit = people & entities["canonical"].isin(mapping) & (entities["how"] != "ambiguous")
+    entities.loc[hit, "canonical"] = entities.loc[hit, "canonical"].map(mapping)
+    entities.loc[hit, "how"] = "corpus short-form"
+    quotes["speaker"] = quotes["speaker"].map(lambda s: mapping.get(s, s))
+    return entities, quotes
+
+
 def annotate(
-    articles: Iterable[Article], *, workers: int = 1, progress: bool = True
+    articles: Iterable[Article],
+    *,
+    workers: int = 1,
+    progress: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    engine: Engine = "local",
+    scheduler: str | None = None,
 ) -> Corpus:
     """Return the annotation tables of ``articles`` (spaCy runs once per article).
 
-    ``workers > 1`` parses with that many spaCy processes. One article whose annotation fails
-    does not stop the run: it is listed in ``Corpus.problems`` with the error.
+    ``workers > 1`` annotates in that many processes (one spaCy model each; only records come
+    back, never Docs). With ``cache_dir`` only articles not annotated before by the same
+    pipeline are annotated; the others are read from the cache (``toolkit.cache``).
+    ``engine="dask"`` runs on a dask.distributed cluster (``scheduler`` address, or a local
+    cluster of ``workers`` processes when None). Tables are sorted by article_id, so they are
+    the same whatever the input order, the worker count or the engine. One article whose
+    annotation fails does not stop the run: it is listed in ``Corpus.problems`` with the error.
     """
-    articles = list(articles)
-    rows: dict[str, list] = {"sentences": [], "entities": [], "quotes": [], "amounts": []}
-    problems = []
-    bar = _progress(total=len(articles), enabled=progress)
-    for parsed in parse(articles, workers=workers):
-        try:
-            layers = annotate_parsed(parsed)
-        except Exception as err:  # one bad article never sinks the run; it is reported
-            log.warning("annotation failed for %s: %r", parsed.article.article_id, err)
-            problems.append((parsed.article.article_id, "annotate", repr(err)))
-        else:
-            for name, records in layers.items():
-                rows[name] += records
-        bar.update(1)
+    articles = sorted(articles, key=lambda a: a.article_id)
+    keys = {}
+    cache = None
+    cached: dict[str, pd.DataFrame | None] = {}
+    todo = articles
+    if cache_dir is not None:
+        from .cache import AnnotationCache, cache_key
+
+        fingerprint = pipeline_fingerprint()
+        keys = {a.article_id: cache_key(a.content_hash, a.published, fingerprint)
+                for a in articles}
+        cache = AnnotationCache(cache_dir, fingerprint=fingerprint, layers=LAYERS)
+        cached, found = cache.load(set(keys.values()))
+        todo = [a for a in articles if keys[a.article_id] not in found]
+        log.info("annotation cache %s: %d of %d article(s) cached", cache_dir,
+                 len(articles) - len(todo), len(articles))
+
+    chunks = [todo[i:i + CHUNK_ARTICLES] for i in range(0, len(todo), CHUNK_ARTICLES)]
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in LAYERS}
+    problems: list[tuple[str, str, str]] = []
+    bar = _progress(total=len(todo), enabled=progress)
+    if engine == "dask":
+        from .engine_dask import run_chunks
+        results = run_chunks(chunks, scheduler=scheduler, workers=workers)
+    elif engine == "local":
+        results = _run_local(chunks, workers=workers)
+    else:
+        raise ValueError(f"engine must be 'local' or 'dask', not {engine!r}")
+    for result in results:
+        for name in LAYERS:
+            parts[name].append(result.frames[name])
+        problems += result.problems
+        bar.update(result.n_articles)
     bar.close()
+    new = {name: _concat(parts[name], name) for name in LAYERS}
+
+    if cache is not None:
+        failed = {p[0] for p in problems}
+        first: dict[str, str] = {}  # key -> the one article whose rows are stored under it
+        for a in todo:
+            if a.article_id not in failed:
+                first.setdefault(keys[a.article_id], a.article_id)
+        stored = set(first.values())
+        cache.add(list(first), {
+            name: frame[frame["article_id"].isin(stored)].assign(
+                **{KEY: lambda f: f["article_id"].map(keys)}) for name, frame in new.items()
+        })
+        # cached rows carry the id the article had when cached: give them today's id(s)
+        ids = pd.DataFrame({"article_id": list(keys), KEY: list(keys.values())})
+        for name in LAYERS:
+            old = cached.get(name)
+            if old is not None and len(old):
+                old = old.drop(columns=["article_id"]).merge(ids, on=KEY, how="inner")
+                new[name] = _concat([old, new[name]], name)
+
+    new["entities"], new["quotes"] = resolve_across_articles(new["entities"], new["quotes"])
     return Corpus(
         articles=articles_frame(articles),
-        sentences=pd.DataFrame(rows["sentences"], columns=SENTENCE_COLUMNS),
-        entities=_frame(rows["entities"], ENTITY_COLUMNS),
-        quotes=_frame(rows["quotes"], QUOTE_COLUMNS),
-        amounts=_frame(rows["amounts"], AMOUNT_COLUMNS),
+        sentences=_sorted(new["sentences"]),
+        entities=_sorted(new["entities"]),
+        quotes=_sorted(new["quotes"]),
+        amounts=_sorted(new["amounts"]),
         removed=removed_frame(articles),
-        problems=pd.DataFrame(problems, columns=PROBLEM_COLUMNS),
+        problems=pd.DataFrame(sorted(problems), columns=PROBLEM_COLUMNS),
         texts={a.article_id: a.text for a in articles},
     )
 
 
-def _frame(records: list, columns: list[str]) -> pd.DataFrame:
-    df = pd.DataFrame([dataclasses.astuple(r) for r in records], columns=columns)
-    if "year" in df:
-        df["year"] = df["year"].astype("Int64")
+@dataclass
+class ChunkResult:
+    """The layer tables of a few articles, as a worker sends them back (records, no Docs)."""
+
+    n_articles: int
+    frames: dict[str, pd.DataFrame]
+    problems: list[tuple[str, str, str]]
+
+
+def annotate_chunk(articles: list[Article]) -> ChunkResult:
+    """Return the layer tables of ``articles``: parse them together, annotate each.
+
+    This is the unit of work of every engine (in-process, process pool, dask worker). If spaCy
+    fails on the chunk, each article is tried alone so that one bad article is isolated.
+    """
+    rows: dict[str, list] = {name: [] for name in LAYERS}
+    problems: list[tuple[str, str, str]] = []
+    try:
+        parsed_all = parse(articles)
+        for parsed in parsed_all:
+            _annotate_one(parsed, rows, problems)
+    except Exception as err:  # spaCy itself failed: isolate the article that caused it
+        if len(articles) == 1:
+            problems.append((articles[0].article_id, "parse", repr(err)))
+        else:
+            parts = [annotate_chunk([a]) for a in articles]
+            return ChunkResult(
+                n_articles=len(articles),
+                frames={n: _concat([p.frames[n] for p in parts], n) for n in LAYERS},
+                problems=[x for p in parts for x in p.problems],
+            )
+    frames = {
+        "sentences": _typed(pd.DataFrame(rows["sentences"], columns=SENTENCE_COLUMNS),
+                            "sentences"),
+        "entities": _frame(rows["entities"], ENTITY_COLUMNS, "entities"),
+        "quotes": _frame(rows["quotes"], QUOTE_COLUMNS, "quotes"),
+        "amounts": _frame(rows["amounts"], AMOUNT_COLUMNS, "amounts"),
+    }
+    return ChunkResult(n_articles=len(articles), frames=frames, problems=problems)
+
+
+def _annotate_one(parsed: Parsed, rows: dict[str, list], problems: list) -> None:
+    try:
+        layers = annotate_parsed(parsed)
+    except Exception as err:  # one bad article never sinks the run; it is reported
+        log.warning("annotation failed for %s: %r", parsed.article.article_id, err)
+        problems.append((parsed.article.article_id, "annotate", repr(err)))
+    else:
+        for name, records in layers.items():
+            rows[name] += records
+
+
+def _run_local(chunks: list[list[Article]], *, workers: int) -> Iterator[ChunkResult]:
+    """Yield the result of each chunk, annotated here or in a pool of ``workers`` processes."""
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield annotate_chunk(chunk)
+        return
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # At most a few chunks in flight per worker: results stream back, memory stays flat.
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                             initializer=_warm_worker) as pool:
+        pending = iter(chunks)
+        running = set()
+        for chunk in pending:
+            running.add(pool.submit(annotate_chunk, chunk))
+            if len(running) >= 3 * workers:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in done)
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            yield from (f.result() for f in done)
+
+
+def _warm_worker() -> None:
+    """Load the model once when a worker process starts (not inside its first chunk)."""
+    from .nlp import load_model
+
+    load_model()
+
+
+@functools.cache
+def pipeline_fingerprint() -> str:
+    """Return a hash of everything that decides annotation output: PIPELINE_VERSION, spaCy and
+    the model, and the source of every layer and of the data tables they read.
+
+    Editing a layer's code or a table in toolkit/data therefore invalidates the cache; the stance
+    codebooks are left out (stance is recomputed from the tables on every run).
+    """
+    import hashlib
+
+    import spacy
+
+    from .nlp import PIPELINE_VERSION, model_name
+    from .paths import DATA_DIR
+
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}\x00{spacy.__version__}\x00{model_name()}"
+                            .encode())
+    here = Path(__file__).resolve().parent
+    sources = [here / "annotate.py", here / "nlp.py", here / "article.py", here / "records.py",
+               *sorted((here / "extract").glob("*.py")),
+               *sorted(p for p in Path(DATA_DIR).glob("*") if p.is_file())]
+    for path in sources:
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _frame(records: list, columns: list[str], layer: str) -> pd.DataFrame:
+    # dataclasses.astuple deep-copies every value; reading the fields is several times faster
+    rows = [tuple(getattr(r, c) for c in columns) for r in records]
+    return _typed(pd.DataFrame(rows, columns=columns), layer)
+
+
+def _typed(df: pd.DataFrame, layer: str) -> pd.DataFrame:
+    """Return ``df`` with the same dtypes whether it was built here, read back from the Parquet
+    cache, or is empty (so tables compare equal whatever path they took)."""
+    for column in df.columns:
+        if column == "year":
+            df[column] = df[column].astype("Int64")
+        elif column in _FLOAT_COLUMNS:
+            df[column] = df[column].astype("float64")
+        elif column in _INT_COLUMNS:
+            df[column] = df[column].astype("int64")
+        else:
+            df[column] = df[column].astype(object)
     return df
+
+
+def _concat(frames: list[pd.DataFrame], layer: str) -> pd.DataFrame:
+    columns = LAYER_COLUMNS[layer]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _typed(pd.DataFrame([], columns=columns), layer)
+    return _typed(pd.concat(frames, ignore_index=True)[columns], layer)
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` ordered by article_id; within an article the layer's own order is kept
+    (the sort is stable, and an article's rows always come from one worker or one segment)."""
+    return df.sort_values("article_id", kind="stable").reset_index(drop=True)
 
 
 def _progress(*, total: int, enabled: bool):

@@ -315,8 +315,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .errors import ToolkitError
+
     try:
         return args.func(args)
+    except ToolkitError as err:  # the toolkit's own errors name the file and the fix
+        print(f"toolkit {args.command}: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; outputs already written are complete, nothing half-written remains",
               file=sys.stderr)

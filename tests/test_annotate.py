@@ -1,0 +1,126 @@
+"""Orchestration of the annotation: the fast POS component, determinism, isolation, records only."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pickle
+
+import pandas as pd
+import pytest
+from _corpus import synthetic_articles
+
+from toolkit import annotate
+from toolkit.annotate import LAYERS, annotate_chunk
+
+
+@pytest.fixture(scope="module")
+def articles(seed_article):
+    return [seed_article, *synthetic_articles()]
+
+
+@pytest.fixture(scope="module")
+def corpus_one(articles):
+    return annotate(articles, workers=1, progress=False)
+
+
+def _assert_same(a, b) -> None:
+    assert a.tables().keys() == b.tables().keys()
+    for name in a.tables():
+        pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name], check_exact=True)
+
+
+def test_rule_pos_gives_the_attribute_rulers_tags(articles):
+    """toolkit_pos replaces the model's attribute_ruler; pos_, tag_ and dep_ must not change."""
+    import spacy
+
+    from toolkit.nlp import MODEL_NAMES, load_model
+
+    fast = load_model()
+    assert "attribute_ruler" not in fast.pipe_names and "toolkit_pos" in fast.pipe_names
+    name = next(m for m in MODEL_NAMES if importlib.util.find_spec(m))
+    ref = spacy.load(name, exclude=["lemmatizer", "ner"])
+    texts = [p for a in articles for p in a.paragraphs] + [
+        "There is  a \t tab and there are two  spaces.",  # expl + be, whitespace tokens
+        "But he did not do it, and she had had enough; nothing but that matters.",
+        "I'd have gone if you'd asked. Those who can, do.",
+    ]
+    n = 0
+    for got, want in zip(fast.pipe(texts), ref.pipe(texts), strict=True):
+        assert [(t.pos_, t.tag_, t.dep_) for t in got] == [(t.pos_, t.tag_, t.dep_) for t in want]
+        n += len(got)
+    assert n > 1000
+
+
+def test_same_tables_whatever_workers_and_input_order(articles, corpus_one, monkeypatch):
+    # chunks of 2 articles: three chunks over two processes, batched differently from corpus_one
+    monkeypatch.setattr(importlib.import_module("toolkit.annotate"), "CHUNK_ARTICLES", 2)
+    two = annotate(list(reversed(articles)), workers=2, progress=False)
+    _assert_same(corpus_one, two)
+    assert list(corpus_one.articles["article_id"]) == sorted(a.article_id for a in articles)
+    for name in LAYERS:
+        ids = list(getattr(corpus_one, name)["article_id"])
+        assert ids == sorted(ids), name
+
+
+def test_every_layer_has_rows_and_offsets_hold(articles, corpus_one):
+    texts = {a.article_id: a.text for a in articles}
+    for name in LAYERS:
+        table = getattr(corpus_one, name)
+        assert len(table) > 0, name
+        for row in table.itertuples():
+            assert texts[row.article_id][row.start:row.end] == row.text, (name, row)
+    assert set(corpus_one.amounts["value"]) >= {45e9, 190e9}
+    assert "Maria Lopez" in set(corpus_one.quotes["speaker"])
+    assert corpus_one.problems.empty
+
+
+def test_chunk_results_are_plain_records(articles):
+    """Workers send back tables of str/int/float only: never a spaCy Doc, Span or Token."""
+    result = annotate_chunk(articles[1:3])
+    assert result.n_articles == 2 and not result.problems
+    for name, frame in result.frames.items():
+        for value in frame.to_numpy().ravel():
+            assert value is None or value is pd.NA or type(value) in (str, int, float), \
+                (name, value)
+    assert len(pickle.dumps(result)) < 200_000
+
+
+def test_one_failing_article_is_reported_not_fatal(articles, corpus_one, monkeypatch):
+    mod = importlib.import_module("toolkit.annotate")  # the package re-binds `annotate`
+
+    real = mod.annotate_parsed
+
+    def flaky(parsed):
+        if parsed.article.article_id == "syn-01":
+            raise RuntimeError("boom")
+        return real(parsed)
+
+    monkeypatch.setattr(mod, "annotate_parsed", flaky)
+    corpus = annotate(articles, progress=False)
+    assert corpus.problems.values.tolist() == [["syn-01", "annotate", "RuntimeError('boom')"]]
+    assert "syn-01" not in set(corpus.sentences["article_id"])
+    others = corpus_one.sentences[corpus_one.sentences["article_id"] != "syn-01"]
+    pd.testing.assert_frame_equal(corpus.sentences, others.reset_index(drop=True))
+
+
+def test_unknown_engine_is_refused(articles):
+    with pytest.raises(ValueError, match="engine"):
+        annotate(articles[:1], engine="spark", progress=False)
+
+
+def test_short_forms_an_article_never_introduced_resolve_across_the_corpus():
+    import pandas as pd
+
+    from toolkit.annotate import resolve_across_articles
+
+    entities = pd.DataFrame({
+        "article_id": ["a", "b", "b", "c"], "kind": ["person"] * 4,
+        "canonical": ["Joe Biden", "Biden", "Li", "Li"],
+        "how": ["model", "model", "ambiguous", "model"],
+    })
+    quotes = pd.DataFrame({"speaker": ["Biden", "", "Li"]})
+    entities, quotes = resolve_across_articles(entities, quotes)
+    assert entities["canonical"].tolist() == ["Joe Biden", "Joe Biden", "Li", "Li"]
+    assert entities["how"].tolist()[1] == "corpus short-form"
+    assert quotes["speaker"].tolist() == ["Joe Biden", "", "Li"]
