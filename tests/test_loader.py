@@ -249,3 +249,11 @@ def test_loads_all_29_real_articles_with_metadata():
     for kept in ("said Reuters.", "according to Chinese state media Xinhua.",
                  "according to Russian state news agency Tass."):
         assert kept in text
+
+
+def test_a_long_line_that_lost_its_full_stop_is_kept_as_a_paragraph(tmp_path):
+    line = ("India is a member of the Quadrilateral Security Dialogue alongside the US, Japan and "
+            "Australia, a grouping driven closer together by China's threats")
+    path = write(tmp_path, "c.txt", f"Title\n\nFirst paragraph.\n\n{line}\n\nLast paragraph.")
+    (article,) = load_articles(path)
+    assert article.paragraphs == ("First paragraph.", line, "Last paragraph.")

@@ -16,6 +16,9 @@ from .article import Removed
 
 # C0/C1 control characters other than tab and newline never belong in article text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+# Lone UTF-16 surrogates (a JSON "\\ud800" escape decodes to one) are not text: no encoder or
+# spaCy accepts them, so they become U+FFFD, the replacement character.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n\s*")
 # A sentence (or a clause cut by the page layout) ends with one of these.
 _SENTENCE_END = ".!?:;,…\"”’')]»"
@@ -61,6 +64,7 @@ def normalize_text(text: str) -> str:
     'Café\\n“ok”'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SURROGATE.sub("\ufffd", text)
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 
 
@@ -106,7 +110,9 @@ def is_heading(block: str) -> bool:
     False
     """
     words = block.split()
-    if not words or len(words) > 30 or len(block) > 250 or block[-1] in _SENTENCE_END:
+    # headlines and sub-headings are short; a longer line without a full stop is a paragraph
+    # whose punctuation the page lost
+    if not words or len(words) > 20 or len(block) > 200 or block[-1] in _SENTENCE_END:
         return False
     # an attribution cut off at the end ("... Li said") is still a quote paragraph
     return not re.search(r"[”\"]", block)
