@@ -25,7 +25,12 @@ EXPECTED = {
     "huge.html": "over the 50 MB limit",
     "loop-a.txt": "cannot read the file",
     "loop-b.txt": "cannot read the file",
+    "unreadable.txt": "permission denied",
 }
+# root reads any file whatever its mode; the probe then runs without root's override capabilities
+# (setpriv), so that "no read permission" means the same as for an ordinary user.
+AS_ORDINARY_USER = (["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+                    if os.geteuid() == 0 and shutil.which("setpriv") else [])
 
 PROBE = """
 import json, resource, sys
@@ -52,17 +57,24 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
     os.symlink(folder / "loop-b.txt", folder / "loop-a.txt")
     os.symlink(folder / "loop-a.txt", folder / "loop-b.txt")
     os.symlink(folder, folder / "cycle")  # a folder that contains itself
+    expected = dict(EXPECTED)
+    unreadable = folder / "unreadable.txt"
+    unreadable.write_text("A headline\n\nText nobody may read.\n", "utf-8")
+    unreadable.chmod(0)
+    if os.geteuid() == 0 and not AS_ORDINARY_USER:
+        unreadable.unlink()  # root without setpriv: no way to make a file unreadable
+        del expected["unreadable.txt"]
 
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(folder)], capture_output=True,
-                          text=True, timeout=300, check=True)
+    proc = subprocess.run([*AS_ORDINARY_USER, sys.executable, "-c", PROBE, str(folder)],
+                          capture_output=True, text=True, timeout=300, check=True)
     report = json.loads(proc.stdout)
 
     assert [a[0] for a in report["loaded"]] == ["good", "long-string-1"]
     assert report["loaded"][1][1] == 10_000_000
     reasons = {name: reason for name, reason, _ in report["skipped"]}
-    assert set(reasons) == set(EXPECTED)
-    for name, expected in EXPECTED.items():
-        assert expected in reasons[name], (name, reasons[name])
-    for name, _, line in report["skipped"]:
+    assert set(reasons) == set(expected)
+    for name, reason in expected.items():
+        assert reason in reasons[name], (name, reasons[name])
+    for _, _, line in report["skipped"]:
         assert str(folder) in line  # every line names its file
     assert report["max_rss_mb"] < MEMORY_BOUND_MB

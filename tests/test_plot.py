@@ -150,11 +150,11 @@ def test_failure_mid_write_keeps_previous_files_and_leaves_no_temp(tmp_path, mon
     fig2, data2 = next(all_charts(6))  # different content
     real = plot._write_one
 
-    def failing(fig, data, ext, path):
+    def failing(fig, data, ext, fh):
         if ext == "svg":  # the second of the three files
-            path.write_bytes(b"partial")
+            fh.write(b"partial")
             raise OSError("disk full")
-        real(fig, data, ext, path)
+        real(fig, data, ext, fh)
 
     monkeypatch.setattr(plot, "_write_one", failing)
     with pytest.raises(OSError, match="disk full"):

@@ -372,14 +372,17 @@ def _article(path: Path, article_id: str, meta: dict[str, Any], cleaned, encodin
     if not cleaned.paragraphs:
         raise ArticleFormatError(path, "no article body left after removing boilerplate: check "
                                  "that the file holds the article")
-    authors = _names(_field(meta, "authors")) or cleaned.authors
-    contributors = _names(_field(meta, "contributors")) or cleaned.contributors
+    # metadata is text from the file too: a JSON "\\ud800" escape must not reach the tables
+    authors = [normalize_text(n) for n in _names(_field(meta, "authors"))] or cleaned.authors
+    contributors = ([normalize_text(n) for n in _names(_field(meta, "contributors"))]
+                    or cleaned.contributors)
     return Article.build(
-        article_id=article_id,
-        path=str(path),
+        article_id=normalize_text(article_id),
+        # a file name that is not UTF-8 (bytes kept as lone surrogates) is shown with U+FFFD
+        path=os.fsencode(path).decode("utf-8", "replace"),
         title=cleaned.title,
-        outlet=str(_field(meta, "outlet") or ""),
-        url=str(_field(meta, "url") or ""),
+        outlet=normalize_text(str(_field(meta, "outlet") or "")),
+        url=normalize_text(str(_field(meta, "url") or "")),
         published=iso_date(_field(meta, "published")),
         authors=authors,
         contributors=contributors,

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
 from .errors import ToolkitError
-from .io import atomic_path, write_atomic
+from .io import atomic_path, staging_dir, write_atomic, write_many
 
 # Metadata papermill and nbclient add that changes on every run (timings, timestamps).
 _VOLATILE_KEYS = ("papermill", "execution")
@@ -162,7 +161,8 @@ def run(
     tables = corpus.save(out_dir / "tables")
     say(f"      wrote {len(tables)} tables into {out_dir / 'tables'}")
 
-    staging = Path(tempfile.mkdtemp(prefix=".figures-", dir=out_dir))
+    # staged outside OUT, so a run killed while the notebooks execute leaves nothing in OUT
+    staging = staging_dir()
     executed = []
     try:
         for i, nb in enumerate(notebooks(), start=1):
@@ -170,11 +170,10 @@ def run(
             params = {"articles": [str(s) for s in sources], "codebook": codebook,
                       "figures_dir": str(staging)}
             executed.append(execute_notebook(nb, out_dir / "notebooks" / nb.name, params))
-        figures = []
         figures_dir.mkdir(parents=True, exist_ok=True)
-        for f in sorted(staging.iterdir()):
-            os.replace(f, figures_dir / f.name)
-            figures.append(figures_dir / f.name)
+        # copied in through toolkit.io: staging may be on another file system than OUT
+        figures = write_many({figures_dir / f.name: lambda fh, f=f: fh.write(f.read_bytes())
+                              for f in sorted(staging.iterdir())})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     say(f"      {len(figures)} figure files in {figures_dir}")
