@@ -45,9 +45,11 @@ def strip_volatile(nb_path: Path) -> None:
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
     for key in _VOLATILE_KEYS:
         nb.get("metadata", {}).pop(key, None)
-    for cell in nb.get("cells", []):
+    for i, cell in enumerate(nb.get("cells", [])):
         for key in _VOLATILE_KEYS:
             cell.get("metadata", {}).pop(key, None)
+        if "id" in cell:  # papermill gives new cells random ids; number them instead
+            cell["id"] = f"cell-{i}"
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -156,7 +158,9 @@ def run(
         raise ToolkitError("no article could be loaded; nothing to analyse (see the reasons above)")
 
     say(f"[2/4] annotating {len(loaded)} article(s)")
-    corpus = annotate(loaded, workers=workers, progress=True)
+    # the notebooks read the same cache, so spaCy runs once per article for the whole job
+    cache = out_dir / ".cache"
+    corpus = annotate(loaded, workers=workers, progress=True, cache_dir=cache)
     corpus.stance = stance(corpus, codebook)
     tables = corpus.save(out_dir / "tables")
     say(f"      wrote {len(tables)} tables into {out_dir / 'tables'}")
@@ -164,17 +168,25 @@ def run(
     # staged outside OUT, so a run killed while the notebooks execute leaves nothing in OUT
     staging = staging_dir()
     executed = []
+    # the kernels inherit the environment: figures go to the staging folder, while the
+    # executed notebooks record only the parameters a user would pass
+    saved_env = os.environ.get("TOOLKIT_FIGURES_DIR")
+    os.environ["TOOLKIT_FIGURES_DIR"] = str(staging)
     try:
         for i, nb in enumerate(notebooks(), start=1):
             say(f"[3/4] notebook {i}/{len(notebooks())}: {nb.name}")
             params = {"articles": [str(s) for s in sources], "codebook": codebook,
-                      "figures_dir": str(staging)}
+                      "cache_dir": str(cache)}
             executed.append(execute_notebook(nb, out_dir / "notebooks" / nb.name, params))
         figures_dir.mkdir(parents=True, exist_ok=True)
         # copied in through toolkit.io: staging may be on another file system than OUT
         figures = write_many({figures_dir / f.name: lambda fh, f=f: fh.write(f.read_bytes())
                               for f in sorted(staging.iterdir())})
     finally:
+        if saved_env is None:
+            os.environ.pop("TOOLKIT_FIGURES_DIR", None)
+        else:
+            os.environ["TOOLKIT_FIGURES_DIR"] = saved_env
         shutil.rmtree(staging, ignore_errors=True)
     say(f"      {len(figures)} figure files in {figures_dir}")
 

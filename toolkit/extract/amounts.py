@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -205,11 +207,28 @@ def currency_code(form: str) -> str | None:
     >>> currency_code("US$"), currency_code("yuan"), currency_code("Roubles"), currency_code("kg")
     ('USD', 'CNY', 'RUB', None)
     """
+    return _currency_code(form)
+
+
+@functools.lru_cache(maxsize=16384)
+def _currency_code(form: str) -> str | None:
+    # A pure function of the string, asked about most tokens' heads: cached, and looked up in
+    # two dicts instead of scanning the table.
     form = re.sub(r"\s+", " ", form.strip())
-    for f, kind, code in _currency_rows():
-        if (f == form) if kind != "word" else (f == form.lower()):
-            return code
-    return None
+    exact, folded = _currency_index()
+    hits = [hit for hit in (exact.get(form), folded.get(form.lower())) if hit is not None]
+    return min(hits)[1] if hits else None
+
+
+@functools.cache
+def _currency_index() -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
+    """Return {form: (row number, code)} for symbols/codes (matched exactly) and for words
+    (matched lower-cased); the first row wins, as in a scan of ``_currency_rows()``."""
+    exact: dict[str, tuple[int, str]] = {}
+    folded: dict[str, tuple[int, str]] = {}
+    for n, (f, kind, code) in enumerate(_currency_rows()):
+        (folded if kind == "word" else exact).setdefault(f, (n, code))
+    return exact, folded
 
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
@@ -220,6 +239,10 @@ _WORDNUM = (
 )
 _SCALE_LONG = r"(?:thousand|million|billion|trillion|lakh|crore)"
 _SCALE_ANY = r"(?:thousand|million|billion|trillion|lakh|crore|mln|mn|bln|bn|trn|tn|[mbk])(?![A-Za-z])"
+
+
+_DIGIT = re.compile(r"\d")
+_PERCENT_WORD = re.compile(r"(?i:%|percentage|per\s?cent|pct)")
 
 
 @functools.cache
@@ -325,7 +348,8 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
         taken.append((start, end))
         found.append(Figure(start, end, value, unit, flags))
 
-    for m in money_prefixed.finditer(text):
+    # a prefixed amount's number is digits: without a digit the pattern cannot match
+    for m in (money_prefixed.finditer(text) if _DIGIT.search(text) else ()):
         cur = re.sub(r"\s+", " ", m.group("cur").strip())
         code = currency_code(cur) or "USD"
         if cur == "¥":
@@ -349,7 +373,8 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
         # "word": no scale word, so "top 15 yuan markets" (yuan as a modifier) is checked later
         add(m.start(), m.end(), _scaled(num, scale, m.group("scale2")), code,
             () if scale else ("word",))
-    for m in percent.finditer(text):
+    # every percent figure contains one of these words: a cheap search skips most sentences
+    for m in (percent.finditer(text) if _PERCENT_WORD.search(text) else ()):
         num = m.group("num")
         if num.lower() in ("a", "an", "half a"):
             continue
@@ -440,7 +465,7 @@ def _clause_chain(tok) -> list:
 
 def _in_source_phrase(tok) -> bool:
     """Return True when ``tok`` sits in an attribution ("according to X", "X said")."""
-    for anc in [tok, *tok.ancestors]:
+    for anc in itertools.chain((tok,), tok.ancestors):  # lazily: most walks stop early
         if anc.lower_ in _SOURCE_WORDS or anc.lower_ in _ADJUNCT_PREPS:
             return True
         if anc.dep_ in _CLAUSE_DEPS:
@@ -654,33 +679,82 @@ def _clause_tokens(head) -> list:
     return out
 
 
-def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int]) -> str:
-    """Return "China–Russia trade": entity names of the noun phrase or clause plus the head noun."""
+def _under_clause(tok, top, deps: tuple[str, ...], *, with_top: bool) -> bool:
+    """Return True when an ancestor of ``tok`` below ``top`` (``top`` too if ``with_top``) has a
+    dependency in ``deps``; ``tok`` lies in ``top``'s subtree."""
+    # The ancestors of a token of top.subtree inside that subtree are exactly its head chain up
+    # to top: walking the chain avoids materialising the subtree once per ancestor.
+    if tok.i == top.i:
+        return False  # top's own ancestors lie outside its subtree
+    for a in tok.ancestors:
+        if a.i == top.i:
+            return with_top and a.dep_ in deps
+        if a.dep_ in deps:
+            return True
+    return False
+
+
+def _span_ents(span, cache: dict[int, tuple]) -> list:
+    """Return ``span.ents`` (the doc's entities inside the span), reading ``doc.ents`` once per
+    doc through ``cache`` (spaCy's ``Span.ents`` rebuilds the doc's whole entity list)."""
+    doc = span.doc
+    ents = cache.get(id(doc))
+    if ents is None:
+        ents = cache[id(doc)] = tuple(doc.ents)
+    out = []
+    for ent in ents:  # the same walk as spaCy's Span.ents
+        if ent.start >= span.start:
+            if ent.end <= span.end:
+                out.append(ent)
+            else:
+                break
+    return out
+
+
+def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int], *,
+                  token_starts: Sequence[int] | None = None, memo: dict | None = None) -> str:
+    """Return "China–Russia trade": entity names of the noun phrase or clause plus the head noun.
+
+    ``token_starts`` are the char offsets of the doc's tokens (computed when not given);
+    ``memo`` keeps each clause's names for the next figure with the same ids and entities.
+    """
     names: list[str] = []
     skip: set[int] = set(figure_ids)
     if entities:
-        ent_ids = {
-            t.i for t in chain_root.doc for e in entities if e.start <= t.idx < e.end
-        }
-        skip |= ent_ids
+        if token_starts is None:
+            token_starts = [t.idx for t in chain_root.doc]
+        # the tokens starting inside an entity: offsets are sorted, so two bisections each
+        for e in entities:
+            skip.update(range(bisect_left(token_starts, e.start), bisect_left(token_starts, e.end)))
     phrase = ""
     if noun is not None:
-        np_tokens = [
-            t for t in noun.subtree
-            if not any(a.dep_ in ("acl", "advcl") and a.i != noun.i
-                       for a in t.ancestors if a in noun.subtree)
-            and not _in_source_phrase(t) and currency_code(t.head.lower_) is None
-        ]
-        names = _entities_in([t for t in np_tokens if t.i not in figure_ids], entities)
-        phrase = _noun_phrase(noun, skip)
-        if noun.i in skip and not phrase:
-            phrase = ""
+        key = ("noun phrase", noun.i, id(figure_ids), id(entities))
+        if memo is not None and key in memo:
+            names, phrase = list(memo[key][0]), memo[key][1]
+        else:
+            np_tokens = [
+                t for t in noun.subtree
+                if not _under_clause(t, noun, ("acl", "advcl"), with_top=False)
+                and not _in_source_phrase(t) and currency_code(t.head.lower_) is None
+            ]
+            names = _entities_in([t for t in np_tokens if t.i not in figure_ids], entities)
+            phrase = _noun_phrase(noun, skip)
+            if noun.i in skip and not phrase:
+                phrase = ""
+            if memo is not None:
+                memo[key] = (list(names), phrase)
     if not names:
         for clause in _clause_chain(chain_root):
-            toks = [t for t in _clause_tokens(clause)
-                    if t.i not in figure_ids and not _in_source_phrase(t)
-                    and currency_code(t.head.lower_) is None]
-            names = _entities_in(toks, entities)
+            key = ("clause names", clause.i, id(figure_ids), id(entities))
+            if memo is not None and key in memo:
+                names = list(memo[key])
+            else:
+                toks = [t for t in _clause_tokens(clause)
+                        if t.i not in figure_ids and not _in_source_phrase(t)
+                        and currency_code(t.head.lower_) is None]
+                names = _entities_in(toks, entities)
+                if memo is not None:
+                    memo[key] = list(names)
             if names:
                 break
     names = [n for n in names if n.lower() not in phrase.lower().split()]
@@ -735,13 +809,22 @@ def relative_year(sentence: str, published: str) -> int | None:
     return int(published[:4]) + shift
 
 
-def _year_for(root, figure_ids: set[int]) -> int | None:  # figure_ids: every figure's tokens
-    """Return the explicit year in the figure's clause or a governing clause, nearest first."""
+def _year_for(root, figure_ids: set[int], *,
+              memo: dict | None = None) -> int | None:  # figure_ids: every figure's tokens
+    """Return the explicit year in the figure's clause or a governing clause, nearest first.
+
+    ``memo`` keeps each sentence's year tokens for the next figure with the same ``figure_ids``.
+    """
     sent = root.sent
-    years = [
-        t for t in sent
-        if _YEAR_RE.match(t.text) and t.i not in figure_ids
-    ]
+    key = (sent.start, sent.end, id(figure_ids))
+    years = memo.get(key) if memo is not None else None
+    if years is None:
+        years = [
+            t for t in sent
+            if _YEAR_RE.match(t.text) and t.i not in figure_ids
+        ]
+        if memo is not None:
+            memo[key] = years
     if not years:
         return None
     chain = _clause_chain(root)
@@ -756,11 +839,14 @@ def _year_for(root, figure_ids: set[int]) -> int | None:  # figure_ids: every fi
 
 
 def _qualifier(text: str, rel_start: int, rel_end: int, flags: tuple[str, ...], verb,
-               chain: list, base: int, noun=None) -> str:
+               chain: list, base: int, noun=None, *, memo: dict | None = None) -> str:
     """Return the qualifier words around a figure in text order: "topped record", "at least".
 
     ``base`` turns a token's doc char offset into an offset in ``text`` (the sentence).
+    ``memo`` keeps the clause-wide "record" words for the sentence's other figures.
     """
+    if memo is None:
+        memo = {}
     found: list[tuple[float, str]] = []
     window_start = max(0, rel_start - 60)
     before = text[window_start:rel_start]
@@ -789,14 +875,22 @@ def _qualifier(text: str, rel_start: int, rel_end: int, flags: tuple[str, ...], 
             if t.lower_ in ("record", "all-time") and t.i < noun.i:
                 found.append((t.idx + base, "record"))
     # "..., the largest monthly reduction on record": anywhere in the figure's own clause
-    for t in _clause_tokens(_clause_root(chain[0])):
-        if t.lower_ == "record" and t.i > 0 and t.doc[t.i - 1].lower_ == "on":
-            found.append((t.idx + base, "record"))
-    for t in top.subtree:
-        if t.lower_ in ("record", "all-time", "unprecedented") and not any(
-            a.dep_ in ("relcl", "acl") for a in t.ancestors if a in top.subtree
-        ):
-            found.append((t.idx + base, "record"))
+    clause = _clause_root(chain[0])
+    on_record = memo.get(("on record", clause.i))
+    if on_record is None:
+        on_record = memo[("on record", clause.i)] = [
+            t.idx for t in _clause_tokens(clause)
+            if t.lower_ == "record" and t.i > 0 and t.doc[t.i - 1].lower_ == "on"
+        ]
+    found += [(idx + base, "record") for idx in on_record]
+    records = memo.get(("record", top.i))
+    if records is None:
+        records = memo[("record", top.i)] = [
+            t.idx for t in top.subtree
+            if t.lower_ in ("record", "all-time", "unprecedented")
+            and not _under_clause(t, top, ("relcl", "acl"), with_top=True)
+        ]
+    found += [(idx + base, "record") for idx in records]
     for flag in flags:
         if flag != "word":
             found.append((rel_end + 0.5, flag))
@@ -821,13 +915,18 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
     article = parsed.article
     text = article.text
     out: list[Amount] = []
+    token_starts: dict[int, list[int]] = {}  # id(doc) -> its tokens' char offsets (docs live on)
+    doc_ents: dict[int, tuple] = {}  # id(doc) -> doc.ents (spaCy rebuilds it on every access)
+    by_start: list[int] | None = [m.start for m in mentions]
+    if any(a > b for a, b in zip(by_start, by_start[1:], strict=False)):
+        by_start = None
     for sent in parsed.sentences:
         s_text = text[sent.start:sent.end]
         doc = sent.span.doc
         shift = sent.offset  # article offset = doc char offset + shift
         figures = find_figures(s_text, context=text)
         covered = [(f.start, f.end) for f in figures]
-        for ent in sent.span.ents:  # spaCy's MONEY/PERCENT the patterns missed
+        for ent in _span_ents(sent.span, doc_ents):  # spaCy's MONEY/PERCENT the patterns missed
             if ent.label_ not in ("MONEY", "PERCENT"):
                 continue
             a, b = ent.start_char + shift - sent.start, ent.end_char + shift - sent.start
@@ -838,16 +937,21 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
         figures.sort(key=lambda f: f.start)
         if not figures:
             continue
-        entities = (
-            _mention_entities([m for m in mentions if sent.start <= m.start < sent.end], shift)
-            if mentions else _fallback_entities(doc)
-        )
+        if mentions and by_start is not None:  # mentions sorted by start: bisect the sentence
+            in_sent = list(mentions[bisect_left(by_start, sent.start):
+                                    bisect_left(by_start, sent.end)])
+        else:
+            in_sent = [m for m in mentions if sent.start <= m.start < sent.end]
+        entities = _mention_entities(in_sent, shift) if mentions else _fallback_entities(doc)
         spans = []
         for f in figures:
             d0, d1 = f.start + sent.start - shift, f.end + sent.start - shift
             span = doc.char_span(d0, d1, alignment_mode="expand")
             spans.append(list(span) if span is not None and len(span) else [])
         all_ids = {t.i for toks in spans for t in toks}
+        # this sentence's work shared by its figures (keys hold ids of all_ids and entities,
+        # which live as long as the memo)
+        memo: dict = {}
         rows: list[tuple[Figure, str, int | None, str, object]] = []
         for f, toks in zip(figures, spans, strict=True):
             if not toks:
@@ -859,11 +963,15 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
                 continue  # "the top 15 yuan markets": the currency word modifies a noun
             root = _span_root(toks)
             noun, verb, chain = _head_noun(root, frozenset(t.i for t in toks))
-            subject = _subject_text(noun, root, entities, all_ids)
-            year = _year_for(root, all_ids)
+            if entities and id(doc) not in token_starts:
+                token_starts[id(doc)] = doc.to_array("IDX").tolist()  # every token's .idx
+            subject = _subject_text(noun, root, entities, all_ids,
+                                    token_starts=token_starts.get(id(doc)), memo=memo)
+            year = _year_for(root, all_ids, memo=memo)
             if year is None:
                 year = relative_year(s_text, article.published)
-            qualifier = _qualifier(s_text, f.start, f.end, f.flags, verb, chain, shift - sent.start, noun)
+            qualifier = _qualifier(s_text, f.start, f.end, f.flags, verb, chain,
+                                   shift - sent.start, noun, memo=memo)
             period = part_of_year(s_text)
             if period:
                 qualifier = " ".join(w for w in [qualifier, f"period: {period}"] if w)

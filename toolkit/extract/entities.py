@@ -263,6 +263,20 @@ def _is_allcaps(tokens: Iterable) -> bool:
     return upper >= 2 and upper >= 3 * lower
 
 
+def _caps_counts(doc) -> tuple[list[int], list[int]]:
+    """Return running counts over ``doc``'s tokens of the words ``_is_allcaps`` counts as upper
+    and as lower case, so a sentence's counts are two subtractions (one array pass per doc
+    instead of every token's attributes per sentence)."""
+    import numpy as np
+    from spacy.attrs import IS_ALPHA, IS_LOWER, IS_TITLE, IS_UPPER, LENGTH
+
+    arr = doc.to_array([IS_ALPHA, LENGTH, IS_UPPER, IS_LOWER, IS_TITLE]).reshape(-1, 5)
+    word = (arr[:, 0] != 0) & (arr[:, 1] > 1)
+    upper = word & (arr[:, 2] != 0)
+    lower = word & (arr[:, 2] == 0) & ((arr[:, 3] != 0) | (arr[:, 4] != 0))
+    return [0, *np.cumsum(upper).tolist()], [0, *np.cumsum(lower).tolist()]
+
+
 def _restore_case(text: str, tables: Tables) -> str:
     """Return a same-length copy of a capitals-only sentence in ordinary case, for the model.
 
@@ -293,8 +307,10 @@ def _collect(parsed: Parsed, tables: Tables) -> tuple[list[_Cand], list[tuple[ob
     for chunk in parsed.chunks:
         doc = chunk.doc
         caps_ranges = []
+        ups, lows = _caps_counts(doc)
         for sent in doc.sents:
-            if _is_allcaps(sent):
+            upper, lower = ups[sent.end] - ups[sent.start], lows[sent.end] - lows[sent.start]
+            if upper >= 2 and upper >= 3 * lower:  # _is_allcaps(sent), from the counts
                 caps_ranges.append((sent.start, sent.end))
                 text = _restore_case(sent.text, tables)
                 if text != sent.text:
@@ -692,13 +708,14 @@ def _unlabelled_people(views, cands: list[_Cand], tables: Tables) -> list[_Cand]
     out: list[_Cand] = []
     for doc, base, skipped in views:
         i, n = 0, len(doc)
+        title_nnp = _title_nnp(doc)
         while i < n:
-            tok = doc[i]
-            if tok.tag_ != "NNP" or not tok.is_title or any(a <= i < b for a, b in skipped):
+            if not title_nnp[i] or any(a <= i < b for a, b in skipped):
                 i += 1
                 continue
+            tok = doc[i]
             j = i
-            while j < n and doc[j].tag_ == "NNP" and doc[j].is_title and j - i < 3:
+            while j < n and title_nnp[j] and j - i < 3:
                 j += 1
             a, b = base + tok.idx, base + doc[j - 1].idx + len(doc[j - 1].text)
             if (doc[i].ent_type_ in NAMED_LABELS and a in covered) or not free(a, b):
@@ -723,6 +740,15 @@ def _unlabelled_people(views, cands: list[_Cand], tables: Tables) -> list[_Cand]
                 out.append(c)
             i = j
     return out
+
+
+def _title_nnp(doc) -> list[bool]:
+    """Return, per token of ``doc``, whether it is a title-case NNP (read from arrays: making
+    every Token object to ask it was most of ``_unlabelled_people``'s time)."""
+    from spacy.attrs import IS_TITLE, TAG
+
+    arr = doc.to_array([TAG, IS_TITLE]).reshape(-1, 2)
+    return ((arr[:, 0] == doc.vocab.strings["NNP"]) & (arr[:, 1] != 0)).tolist()
 
 
 def _consistent_kinds(cands: list[_Cand]) -> None:
@@ -765,11 +791,13 @@ def _rows(views, text: str, tables: Tables) -> tuple[list[_Cand], list[tuple[int
     """
     out: list[_Cand] = []
     claimed: list[tuple[int, int]] = []
+    memo: dict[int, bool] = {}  # ORTH id -> whether the word is a number (_NUMBER)
     for doc, base, skipped in views:
+        numbers_before = _running_count(doc, _NUMBER, memo)
         for sent in doc.sents:
             if any(a <= sent.start < b for a, b in skipped):
                 continue
-            toks = list(sent)
+            toks = _LazyTokens(doc, sent.start, sent.end)  # _dateline reads the first few
             dl = _dateline(toks, base, text)
             if dl:
                 for i, j in dl:
@@ -781,13 +809,44 @@ def _rows(views, text: str, tables: Tables) -> tuple[list[_Cand], list[tuple[int
                     out.append(c)
                     claimed.append((base + doc[i].idx, base + doc[j - 1].idx + len(doc[j - 1].text)))
                 continue
-            numbers = sum(1 for t in toks if _NUMBER.match(t.text))
-            lower = sum(1 for t in toks if t.is_alpha and t.is_lower and t.lower_ not in _TABLE_WORDS)
-            if numbers < 2 or lower > 0:
+            # a table row has two numbers and no lower-case word (checked lazily: most
+            # sentences fail at once)
+            numbers = numbers_before[sent.end] - numbers_before[sent.start]
+            if numbers < 2 or any(t.is_alpha and t.is_lower and t.lower_ not in _TABLE_WORDS
+                                  for t in sent):
                 continue
             claimed.append((base + sent.start_char, base + sent.end_char))
             out.extend(_table_row(doc, sent, base, tables))
     return out, claimed
+
+
+class _LazyTokens:
+    """The tokens ``doc[start:end]`` as a list-like (``len`` and ``[k]``), each made only when
+    read: spaCy makes a new Token object on every access."""
+
+    def __init__(self, doc, start: int, end: int) -> None:
+        self.doc, self.start, self.end = doc, start, end
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __getitem__(self, k: int):
+        if not 0 <= k < self.end - self.start:
+            raise IndexError(k)
+        return self.doc[self.start + k]
+
+
+def _running_count(doc, pattern: re.Pattern[str], memo: dict[int, bool]) -> list[int]:
+    """Return ``counts`` with ``counts[j] - counts[i]`` = how many of ``doc[i:j]``'s tokens
+    ``pattern`` matches (read from the ORTH array; ``memo`` caches each distinct word)."""
+    strings = doc.vocab.strings
+    counts = [0]
+    for orth in doc.to_array("ORTH").tolist():
+        hit = memo.get(orth)
+        if hit is None:
+            hit = memo[orth] = bool(pattern.match(strings[orth]))
+        counts.append(counts[-1] + hit)
+    return counts
 
 
 def _dateline(toks, base: int, text: str) -> list[tuple[int, int]]:

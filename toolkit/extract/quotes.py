@@ -30,6 +30,7 @@ the most recent fitting speaker.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -115,6 +116,8 @@ _LABEL_VERBS = frozenset(
     "announcing".split()
 )
 # Verbs that take reported speech but are weak evidence of speech; used only with a ccomp.
+# The only words at which _indirect can find reported speech (see _is_cue).
+_INDIRECT_WORDS = SPEECH_VERBS | {"according", "point", "points", "pointed"}
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
 _PRONOUNS_PERSON = frozenset("he she him her i we".split())
@@ -148,6 +151,9 @@ class _Span:
     closed: bool
 
 
+_DOUBLE_MARK = re.compile("[" + re.escape(_OPEN_DOUBLE + _CLOSE_DOUBLE + _STRAIGHT) + "]|''")
+
+
 def _is_word(ch: str) -> bool:
     return bool(ch) and bool(_WORD_CHARS.match(ch))
 
@@ -155,28 +161,25 @@ def _is_word(ch: str) -> bool:
 def _double_marks(para: str) -> list[tuple[int, int, str]]:
     """Return ``(offset, length, role)`` of double quote marks; role is open, close or either."""
     marks: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(para):
-        ch = para[i]
+    # the regex jumps from one candidate mark to the next (a doubled apostrophe is consumed
+    # whole, as one mark), instead of stepping through every character
+    for m in _DOUBLE_MARK.finditer(para):
+        i, ch = m.start(), m.group()[0]
         if ch in _OPEN_DOUBLE:
             marks.append((i, 1, "open"))
         elif ch in _CLOSE_DOUBLE:
             marks.append((i, 1, "close"))
-        elif ch == _STRAIGHT or (ch == "'" and para[i + 1 : i + 2] == "'"):
+        else:
             length = 1 if ch == _STRAIGHT else 2
             before = para[i - 1] if i > 0 else " "
             after = para[i + length] if i + length < len(para) else " "
             can_open = before in _BOUNDARY_BEFORE or not before.strip()
             can_close = not after.strip() or not _is_word(after)
             if ch == _STRAIGHT and _is_word(before) and before.isdigit():
-                i += length  # an inch mark (6'2"), not a quote
-                continue
+                continue  # an inch mark (6'2"), not a quote
             role = "open" if can_open and not can_close else "close" if can_close and not can_open \
                 else "either"
             marks.append((i, length, role))
-            i += length
-            continue
-        i += 1
     return marks
 
 
@@ -278,14 +281,46 @@ class _Tokens:
     """Every token of the article with its Article.text offset, for lookups by character."""
 
     def __init__(self, parsed: Parsed) -> None:
-        self.items: list[tuple[int, object]] = []  # (absolute start, token)
-        for chunk in parsed.chunks:
-            for tok in chunk.doc:
-                self.items.append((chunk.start + tok.idx, tok))
-        self.starts = [s for s, _ in self.items]
-        self.offset_of = {id(tok.doc): 0 for _, tok in self.items}
-        for chunk in parsed.chunks:
-            self.offset_of[id(chunk.doc)] = chunk.start
+        # spaCy makes a new Token object on every access and most tokens are never looked at:
+        # offsets come from arrays, and a Token is made only where a lookup lands.
+        self.docs = [chunk.doc for chunk in parsed.chunks]
+        self.starts: list[int] = []  # every token's absolute start, in text order
+        self._where: list[tuple[int, int]] = []  # (chunk number, token index) of each start
+        for k, chunk in enumerate(parsed.chunks):
+            idx = chunk.doc.to_array("IDX").tolist()  # every token's .idx
+            self.starts += [chunk.start + x for x in idx]
+            self._where += [(k, i) for i in range(len(idx))]
+        self.offset_of = {id(chunk.doc): chunk.start for chunk in parsed.chunks}
+        self._article_text = parsed.article.text
+        self._cue_words: dict[int, bool] = {}  # ORTH id -> lower-cased text in _INDIRECT_WORDS
+
+    def text_of(self, doc) -> str:
+        """Return ``doc.text``: a slice of Article.text (see ``toolkit.nlp.Chunk``), as spaCy
+        would rebuild it by joining every token on each call."""
+        start = self.offset_of.get(id(doc))
+        if start is None:
+            return doc.text
+        if not len(doc):
+            return ""
+        last = doc[-1]
+        return self._article_text[start:start + last.idx + len(last.text_with_ws)]
+
+    def cue_positions(self, k: int) -> list[int]:
+        """Return the indices of chunk ``k``'s tokens whose lower-cased text is in
+        ``_INDIRECT_WORDS`` (read from the ORTH array; each distinct word is checked once)."""
+        import numpy as np
+
+        doc = self.docs[k]
+        strings = doc.vocab.strings
+        memo = self._cue_words
+        words, where = np.unique(doc.to_array("ORTH"), return_inverse=True)
+        hits = []
+        for orth in words.tolist():
+            hit = memo.get(orth)
+            if hit is None:
+                hit = memo[orth] = strings[orth].lower() in _INDIRECT_WORDS
+            hits.append(hit)
+        return np.flatnonzero(np.array(hits, dtype=bool)[where]).tolist() if hits else []
 
     def abs(self, tok) -> int:
         return self.offset_of[id(tok.doc)] + tok.idx
@@ -298,10 +333,34 @@ class _Tokens:
 
         lo = bisect.bisect_left(self.starts, start)
         hi = bisect.bisect_left(self.starts, end)
-        return [tok for _, tok in self.items[lo:hi]]
+        return [self.docs[k][i] for k, i in self._where[lo:hi]]
+
+
+class _SpanList(list):
+    """The quoted spans (a list), plus the union of their ``[open, close)`` ranges, merged and
+    sorted, so that ``_in_spans`` bisects instead of scanning every span."""
+
+    def __init__(self, spans: Sequence[_Span]) -> None:
+        super().__init__(spans)
+        merged: list[list[int]] = []
+        for s in sorted(self, key=lambda s: s.open):
+            if s.close <= s.open:
+                continue  # an empty range covers nothing
+            if merged and s.open <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], s.close)
+            else:
+                merged.append([s.open, s.close])
+        self.opens = [a for a, _ in merged]
+        self.closes = [b for _, b in merged]
+
+    def covers(self, pos: int) -> bool:
+        k = bisect_right(self.opens, pos) - 1
+        return k >= 0 and pos < self.closes[k]
 
 
 def _in_spans(pos: int, spans: Sequence[_Span]) -> bool:
+    if isinstance(spans, _SpanList):
+        return spans.covers(pos)
     return any(s.open <= pos < s.close for s in spans)
 
 
@@ -353,8 +412,11 @@ def _name_span(head, toks: _Tokens, blocked: Sequence[_Span]) -> tuple[int, int,
     return start, end, head
 
 
-def _role_of(head) -> str:
-    """Return the appositive describing a speaker (``senior fellow at X``), or ""."""
+def _role_of(head, doc_text: str | None = None) -> str:
+    """Return the appositive describing a speaker (``senior fellow at X``), or "".
+
+    ``doc_text`` is ``head.doc.text`` when the caller has it (building it is not free).
+    """
     for c in head.children:
         if c.dep_ == "appos" and c.i > head.i:
             left, right = c.left_edge, c.right_edge
@@ -366,14 +428,16 @@ def _role_of(head) -> str:
                     break
             if end_tok.i < left.i:
                 return ""
-            return c.doc.text[left.idx: end_tok.idx + len(end_tok.text)].strip(" ,")
+            if doc_text is None:
+                doc_text = c.doc.text
+            return doc_text[left.idx: end_tok.idx + len(end_tok.text)].strip(" ,")
     return ""
 
 
 def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
                           lo: int, hi: int) -> _Attribution | None:
     """Return the speaker named by a speech verb's subject (or the ``said X`` inversion)."""
-    text = cue.doc.text
+    text = toks.text_of(cue.doc)
     base = toks.offset_of[id(cue.doc)]
     ok = lambda t: lo <= toks.abs(t) < hi and not _in_spans(toks.abs(t), blocked)  # noqa: E731
     subj = [c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass") and ok(c)]
@@ -432,7 +496,7 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
                                     role.strip(" ,"), toks.abs(cue))
     start, end, _ = _name_span(head, toks, blocked)
     return _Attribution(_cue_text(cue), text[start - base: end - base], start, end,
-                        _role_of(head), toks.abs(cue))
+                        _role_of(head, toks.text_of(head.doc)), toks.abs(cue))
 
 
 def _dash_attribution(tokens: list, toks: _Tokens) -> _Attribution | None:
@@ -447,7 +511,8 @@ def _dash_attribution(tokens: list, toks: _Tokens) -> _Attribution | None:
         return None
     start, end = toks.abs(run[0]), toks.abs_end(run[-1])
     base = toks.offset_of[id(run[0].doc)]
-    return _Attribution("―", run[0].doc.text[start - base: end - base].rstrip("."), start,
+    doc_text = toks.text_of(run[0].doc)
+    return _Attribution("―", doc_text[start - base: end - base].rstrip("."), start,
                         end - (1 if run[-1].text == "." else 0), "", start)
 
 
@@ -478,8 +543,9 @@ def _according_to(tokens: list, toks: _Tokens, blocked) -> tuple[_Attribution, o
                     head = c
                     break
             start, end, _ = _name_span(head, toks, blocked)
-            att = _Attribution("according to", t.doc.text[start - base: end - base], start, end,
-                               _role_of(head), toks.abs(t))
+            doc_text = toks.text_of(t.doc)
+            att = _Attribution("according to", doc_text[start - base: end - base], start, end,
+                               _role_of(head, toks.text_of(head.doc)), toks.abs(t))
             return att, t
     return None
 
@@ -488,6 +554,9 @@ class _Resolver:
     """Canonical speaker names: entity mentions first, then the article's own PERSON names."""
 
     def __init__(self, parsed: Parsed, mentions: Sequence[Mention]) -> None:
+        import numpy as np
+        from spacy.symbols import PROPN
+
         self.mentions = sorted(mentions, key=lambda m: m.start)
         self.persons: list[tuple[int, str]] = []  # (start, full name) of multi-word PERSON ents
         self.ents: list[tuple[int, int, str]] = []
@@ -502,16 +571,27 @@ class _Resolver:
                         self.persons.append((start, name))
             # names the model did not tag: runs of two or three capitalised proper nouns
             run: list = []
-            for tok in [*chunk.doc, None]:
-                if tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper() and \
+            doc = chunk.doc
+            # Only proper nouns (found in the POS array) are visited; any other token ends a
+            # run, so a gap between two visited positions ends one too. -1 ends the last run.
+            for i in [*np.flatnonzero(doc.to_array("POS") == PROPN).tolist(), -1]:
+                tok = doc[i] if i >= 0 else None
+                if run and (tok is None or tok.i != run[-1].i + 1):
+                    self._end_run(run, chunk.start)
+                    run = []
+                if tok is not None and tok.text[:1].isupper() and \
                         tok.ent_type_ in ("", "PERSON") and tok.text.isalpha():
                     run.append(tok)
                     continue
-                if 2 <= len(run) <= 3:
-                    name = _strip_titles(" ".join(t.text for t in run))
-                    if len(name.split()) >= 2:
-                        self.runs.append((chunk.start + run[0].idx, name))
+                self._end_run(run, chunk.start)
                 run = []
+
+    def _end_run(self, run: list, base: int) -> None:
+        """Keep a finished run of two or three proper nouns as a name (titles stripped)."""
+        if 2 <= len(run) <= 3:
+            name = _strip_titles(" ".join(t.text for t in run))
+            if len(name.split()) >= 2:
+                self.runs.append((base + run[0].idx, name))
 
     def learn(self, start: int, name: str) -> None:
         """Remember a full speaker name, so that later short forms resolve to it."""
@@ -569,9 +649,16 @@ def _strip_titles(text: str) -> str:
 # --- the extractor ----------------------------------------------------------------------------
 
 
+# No reporter's sentence is longer than this; the cap keeps a paragraph without sentence ends
+# (100,000 characters of unbalanced quotes) linear instead of quadratic in its length.
+MAX_SENTENCE_CHARS = 2_000
+
+
 def _sentence_bounds(text: str, pos: int, para_lo: int, para_hi: int, *, forward: bool,
                      spans: Sequence[_Span]) -> int:
     """Return where the reporter's sentence around ``pos`` ends (forward) or begins."""
+    para_lo = max(para_lo, pos - MAX_SENTENCE_CHARS)
+    para_hi = min(para_hi, pos + MAX_SENTENCE_CHARS)
     if forward:
         i = pos
         while i < para_hi:
@@ -609,8 +696,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     text = article.text
     offsets = article.paragraph_offsets()
     para_bounds = [(o, o + len(p)) for o, p in zip(offsets, article.paragraphs, strict=True)]
-    spans = [s for s in find_quoted_spans(article.paragraphs, offsets)
-             if any(ch.isalnum() for ch in text[s.start:s.end])]
+    spans = _SpanList([s for s in find_quoted_spans(article.paragraphs, offsets)
+                       if any(ch.isalnum() for ch in text[s.start:s.end])])
     toks = _Tokens(parsed)
     resolver = _Resolver(parsed, mentions)
 
@@ -722,11 +809,20 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     # (the reported clause around the quoted fragment)
     quoted_cues = {a["att"].cue_start for a in raw if a["att"] is not None and
                    a["kind"] == "direct"}
-    for chunk in parsed.chunks:
-        for sent in chunk.doc.sents:
+    for k, chunk in enumerate(parsed.chunks):
+        # _indirect finds nothing at a word outside _INDIRECT_WORDS: only those are visited
+        cue_at = toks.cue_positions(k)
+        if not cue_at:
+            continue
+        doc = chunk.doc
+        for sent in doc.sents:
+            a, b = bisect_left(cue_at, sent.start), bisect_left(cue_at, sent.end)
+            if a == b:
+                continue
             s_lo = chunk.start + sent.start_char
             s_hi = s_lo + len(sent.text)
-            for tok in sent:
+            for i in cue_at[a:b]:
+                tok = doc[i]
                 pos = chunk.start + tok.idx
                 if _in_spans(pos, spans) or pos in quoted_cues:
                     continue
@@ -853,8 +949,12 @@ def _indirect(tok, toks: _Tokens, spans: Sequence[_Span], s_lo: int, s_hi: int,
         return None
     # reported speech that is all quoted ("He said: “...”") is that quote's attribution; mixed
     # speech (He said the nation is “more interested in ...”) is reported speech
-    unquoted = [ch for i, ch in enumerate(text[c_lo:c_hi], c_lo)
-                if ch.isalnum() and not _in_spans(i, spans)]
-    if len(unquoted) < 3:
+    unquoted = 0  # letters and digits outside quote marks: three are enough to know
+    for i in range(c_lo, c_hi):
+        if text[i].isalnum() and not _in_spans(i, spans):
+            unquoted += 1
+            if unquoted == 3:
+                break
+    if unquoted < 3:
         return None
     return {"start": c_lo, "end": c_hi, "kind": "indirect", "att": att, "follow": None}

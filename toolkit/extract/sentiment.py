@@ -7,9 +7,9 @@ import functools
 
 @functools.cache
 def _analyzer():
-    # textblob.en.sentiment is what PatternAnalyzer.analyze calls; calling it directly gives the
-    # same numbers without the namedtuple class analyze() builds (with eval) on every call, which
-    # was a third of the layer's time.
+    # textblob.en.sentiment is the Pattern lexicon analyzer that PatternAnalyzer.analyze calls;
+    # calling it directly gives the same numbers without the namedtuple class analyze() builds
+    # on every call (a third of this layer's time).
     from textblob.en import sentiment as pattern_sentiment
 
     return pattern_sentiment

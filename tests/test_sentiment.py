@@ -1,0 +1,29 @@
+"""Sentence and quote sentiment is TextBlob's Pattern-lexicon sentiment, to the fourth decimal."""
+
+from __future__ import annotations
+
+import pytest
+from textblob.en.sentiments import PatternAnalyzer
+
+from toolkit.extract.sentiment import sentiment
+
+TEXTS = [
+    "China is wise enough to understand their value.",
+    "Certainly the visit itself doesn’t help China’s intention of playing a more active role.",
+    "It’s difficult to imagine that Lukashenko could convince China.",
+    "The talks were not very productive, officials said.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_matches_textblob_pattern_analyzer(text):
+    if not text.strip():
+        assert sentiment(text) == (0.0, 0.0)
+        return
+    expected = PatternAnalyzer().analyze(text)
+    assert sentiment(text) == (round(expected.polarity, 4), round(expected.subjectivity, 4))
+
+
+def test_negation_lowers_polarity():
+    assert sentiment("a very good plan")[0] > 0 > sentiment("not a very good plan")[0]
