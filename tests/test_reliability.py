@@ -232,6 +232,10 @@ def _complete(name: str, data: bytes) -> bool:
         return bool(json.loads(data)["cells"])
     if name.endswith(".csv"):
         return data.endswith(b"\n")
+    if name.endswith(".parquet"):  # the annotation cache
+        return data.startswith(b"PAR1") and data.endswith(b"PAR1")
+    if name.endswith(".json"):  # the cache's manifest
+        return isinstance(json.loads(data), dict)
     return False
 
 

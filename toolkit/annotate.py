@@ -247,8 +247,7 @@ def annotate_chunk(articles: list[Article]) -> ChunkResult:
                 problems=[x for p in parts for x in p.problems],
             )
     frames = {
-        "sentences": _typed(pd.DataFrame(rows["sentences"], columns=SENTENCE_COLUMNS),
-                            "sentences"),
+        "sentences": pd.DataFrame(rows["sentences"], columns=SENTENCE_COLUMNS),
         "entities": _frame(rows["entities"], ENTITY_COLUMNS, "entities"),
         "quotes": _frame(rows["quotes"], QUOTE_COLUMNS, "quotes"),
         "amounts": _frame(rows["amounts"], AMOUNT_COLUMNS, "amounts"),
@@ -325,8 +324,9 @@ def pipeline_fingerprint() -> str:
 
 def _frame(records: list, columns: list[str], layer: str) -> pd.DataFrame:
     # dataclasses.astuple deep-copies every value; reading the fields is several times faster
+    # dtypes are set once, when the chunks are concatenated (_concat)
     rows = [tuple(getattr(r, c) for c in columns) for r in records]
-    return _typed(pd.DataFrame(rows, columns=columns), layer)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _typed(df: pd.DataFrame, layer: str) -> pd.DataFrame:

@@ -195,8 +195,9 @@ class Parsed:
         """Return the article's sentences in order, numbered from 0."""
         out: list[Sentence] = []
         for chunk in self.chunks:
+            doc_text = chunk.doc.text
             for sent in chunk.doc.sents:
-                text = sent.text
+                text = doc_text[sent.start_char:sent.end_char]  # Span.text walks every token
                 stripped = text.strip()
                 if not stripped:
                     continue
