@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -104,8 +105,41 @@ def refresh_notebooks(folder: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
     return done
 
 
+# What a report page may contain: the markup of Markdown prose and of pandas tables, nothing
+# that runs. Script and style elements go with their content; other unknown tags are stripped.
+_REPORT_TAGS = frozenset(
+    "a abbr b blockquote br caption code col colgroup dd del div dl dt em h1 h2 h3 h4 h5 h6 hr i "
+    "img ins kbd li ol p pre s small span strong sub sup table tbody td tfoot th thead tr u ul"
+    .split()
+)
+_REPORT_ATTRIBUTES = {
+    "*": ["class", "id", "title"],
+    "a": ["href", "title"],
+    "img": ["src", "alt", "width", "height"],
+    "td": ["colspan", "rowspan"],
+    "th": ["colspan", "rowspan"],
+}
+_ACTIVE_BLOCKS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _report_sanitizer():
+    """Return the nbconvert preprocessor that makes cell outputs and Markdown safe to show."""
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    class ReportSanitizer(SanitizeHTML):
+        def sanitize_html_tags(self, html_str):
+            return super().sanitize_html_tags(_ACTIVE_BLOCKS.sub("", html_str))
+
+    return ReportSanitizer(tags=sorted(_REPORT_TAGS), attributes=_REPORT_ATTRIBUTES, strip=True)
+
+
 def html_report(executed: Sequence[Path], out_dir: Path) -> Path:
-    """Write one HTML page per executed notebook (code hidden) and an index; return the index."""
+    """Write one HTML page per executed notebook (code hidden) and an index; return the index.
+
+    Article text is data: cell outputs and Markdown pass an allowlist sanitizer (bleach, through
+    nbconvert's SanitizeHTML), so no script, event handler or ``javascript:`` link from an
+    article can run in the report.
+    """
     import html
 
     import nbformat
@@ -113,18 +147,20 @@ def html_report(executed: Sequence[Path], out_dir: Path) -> Path:
 
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
-    # article text is data: nothing in it may run in the report's page
-    exporter.sanitize_html = True
+    exporter.register_preprocessor(_report_sanitizer(), enabled=True)
+    pages = {}
     links = []
     for nb_path in executed:
         body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
         page = out_dir / (nb_path.stem + ".html")
-        write_atomic(page, lambda fh, body=body: fh.write(body.encode("utf-8")))
+        pages[page] = lambda fh, body=body: fh.write(body.encode("utf-8"))
         links.append(f'<li><a href="{html.escape(page.name)}">{html.escape(nb_path.stem)}</a></li>')
     index = ("<!doctype html><html><head><meta charset='utf-8'><title>News analysis report"
              "</title></head><body><h1>News analysis report</h1><ul>"
              + "".join(links) + "</ul></body></html>\n")
-    return write_atomic(out_dir / "index.html", lambda fh: fh.write(index.encode("utf-8")))
+    pages[out_dir / "index.html"] = lambda fh: fh.write(index.encode("utf-8"))
+    write_many(pages)
+    return out_dir / "index.html"
 
 
 def run(
