@@ -33,13 +33,15 @@ AS_ORDINARY_USER = (["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
                     if os.geteuid() == 0 and shutil.which("setpriv") else [])
 
 PROBE = """
-import json, resource, sys
+import json, re, sys
 from toolkit import load_articles
 result = load_articles(sys.argv[1])
 print(json.dumps({
     "loaded": [[a.article_id, len(a.text)] for a in result],
     "skipped": [[s.path.rsplit("/", 1)[-1], s.reason, str(s)] for s in result.skipped],
-    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    # VmHWM, not ru_maxrss: Linux carries the forking parent's peak (pytest with spaCy loaded)
+    # into ru_maxrss across exec, while VmHWM is this process image's own peak
+    "max_rss_mb": int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read())[1]) / 1024,
 }))
 """
 
