@@ -32,7 +32,7 @@ EXPECTED = {
 AS_ORDINARY_USER = (["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
                     if os.geteuid() == 0 and shutil.which("setpriv") else [])
 
-PROBE = """
+PROBE = r"""
 import json, re, sys
 from toolkit import load_articles
 result = load_articles(sys.argv[1])
