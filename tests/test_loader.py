@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import SEED, SEEDS, SHARED, needs_shared
+
 from toolkit import load_articles
 from toolkit.cli import main
 

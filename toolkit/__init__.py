@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from .article import Article, Removed
-from .errors import ArticleFormatError, CodebookError, GoldFormatError, ModelNotFoundError, ToolkitError
-from .loader import LoadResult, Skipped, load_articles
-from .annotate import Corpus, annotate
-from .stance import load_codebook, stance, stance_agreement, stance_by, stance_sheet
 from . import analysis, trade
+from .annotate import Corpus, annotate
+from .article import Article, Removed
+from .errors import (
+    ArticleFormatError,
+    CodebookError,
+    GoldFormatError,
+    ModelNotFoundError,
+    ToolkitError,
+)
+from .loader import LoadResult, Skipped, load_articles
+from .stance import load_codebook, stance, stance_agreement, stance_by, stance_sheet
 
 __all__ = [
     "Article",

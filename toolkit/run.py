@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import ToolkitError
-from .io import atomic_path, staging_dir, write_atomic, write_many
+from .io import atomic_path, staging_dir, write_many
 
 # Metadata papermill and nbclient add that changes on every run (timings, timestamps).
 _VOLATILE_KEYS = ("papermill", "execution")

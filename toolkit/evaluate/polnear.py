@@ -17,13 +17,11 @@ a pronoun such as "he") and ``kind`` is ``direct`` when ``is_direct_quote`` is t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import GoldFormatError
-
-
+from . import read_jsonl
 
 
 def _attribution(att: dict, text: str) -> dict | None:
@@ -48,22 +46,19 @@ def convert_polnear(path: str | Path) -> Iterator[dict]:
     path = Path(path)
     chosen: dict[str, dict] = {}
     order: list[str] = []
-    with path.open(encoding="utf-8") as handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                key, text, atts = row["article"], row["text"], row["attributions"]
-            except (json.JSONDecodeError, KeyError, TypeError) as err:
-                raise GoldFormatError.at(
-                    str(path), f"not a PolNeAR record ({err}); expected fields article, text, "
-                    "attributions", where=f"line {n}") from err
-            if key not in chosen:
-                order.append(key)
-                chosen[key] = row
-            elif len(atts) > len(chosen[key]["attributions"]):
-                chosen[key] = row
+    for n, row in read_jsonl(path):
+        try:
+            key, atts = row["article"], row["attributions"]
+            row["text"]
+        except (KeyError, TypeError) as err:
+            raise GoldFormatError.at(
+                str(path), f"not a PolNeAR record ({err}); expected fields article, text, "
+                "attributions", where=f"line {n}") from err
+        if key not in chosen:
+            order.append(key)
+            chosen[key] = row
+        elif len(atts) > len(chosen[key]["attributions"]):
+            chosen[key] = row
     for key in order:
         row = chosen[key]
         quotes = [q for a in row["attributions"] if (q := _attribution(a, row["text"]))]

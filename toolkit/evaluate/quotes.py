@@ -54,8 +54,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import GoldFormatError
-
-
+from . import read_jsonl
 
 _WORD = re.compile(r"\w+")
 _NAME_DROP = frozenset(
@@ -83,24 +82,17 @@ def read_gold(path: str | Path) -> list[dict]:
 
         return list(convert_polnear(path))
     articles = []
-    with path.open(encoding="utf-8") as handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise GoldFormatError.at(str(path), f"not JSON ({err})", where=f"line {n}") from err
-            missing = [f for f in ("id", "text", "quotes") if f not in row]
-            if missing:
+    for n, row in read_jsonl(path):
+        missing = [f for f in ("id", "text", "quotes") if f not in row]
+        if missing:
+            raise GoldFormatError.at(
+                str(path), f"missing field(s) {', '.join(missing)} (expected id, text, quotes)",
+                where=f"line {n}")
+        for q in row["quotes"]:
+            if "text" not in q or "speaker" not in q:
                 raise GoldFormatError.at(
-                    str(path), f"missing field(s) {', '.join(missing)} (expected id, text, quotes)",
-                    where=f"line {n}")
-            for q in row["quotes"]:
-                if "text" not in q or "speaker" not in q:
-                    raise GoldFormatError.at(
-                        str(path), "a quote needs \"text\" and \"speaker\"", where=f"line {n}")
-            articles.append(row)
+                    str(path), "a quote needs \"text\" and \"speaker\"", where=f"line {n}")
+        articles.append(row)
     return articles
 
 

@@ -894,7 +894,6 @@ def _indirect(tok, toks: _Tokens, spans: Sequence[_Span], s_lo: int, s_hi: int,
               text: str) -> dict | None:
     """Return a reported-speech item for a speech verb or ``according to``, if it has content."""
     low = tok.text.lower()
-    base = toks.offset_of[id(tok.doc)]
     if low == "according":
         acc = _according_to([tok], toks, spans)
         if acc is None:
