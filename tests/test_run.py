@@ -4,6 +4,8 @@ nothing from an article)."""
 from __future__ import annotations
 
 import nbformat
+import pandas as pd
+from conftest import SHARED, needs_shared
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from toolkit.run import html_report
@@ -25,3 +27,26 @@ def test_report_renders_headings_and_tables_as_markup(tmp_path):
     assert "&lt;h1" not in page and "&lt;table" not in page  # nothing escaped into visible text
     assert "#abc123" not in page  # the output's style element is dropped with its content
     assert '<a href="01-x.html">' in index.read_text(encoding="utf-8")
+
+
+@needs_shared
+def test_main_job_on_the_29_article_file_writes_every_figure_and_its_data(tmp_path):
+    from toolkit.run import notebooks, run
+
+    out = tmp_path / "run"
+    result = run([SHARED / "articles_cn_ru_ua.jsonl"], out_dir=out, say=lambda _: None)
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    names = {name.rsplit(".", 1)[0] for name in figures}
+    assert len(names) == 8 and all(n[:2] in {"01", "02", "03"} for n in names)
+    for name in names:
+        png, svg, csv = (out / "figures" / f"{name}.{ext}" for ext in ("png", "svg", "csv"))
+        assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 20_000
+        assert b"</svg>" in svg.read_bytes()
+        data = pd.read_csv(csv)
+        assert len(data) >= 2, name  # a chart of one bar is not what 29 articles give
+    people = pd.read_csv(out / "figures" / "01-people-mentioned.csv")
+    assert len(people) == 15  # the top-N cut holds with many names
+    assert [p.name for p in result.notebooks] == [p.name for p in notebooks()]
+    assert (out / "report" / "index.html").exists()
+    summary = (out / "tables" / "articles.csv").read_text(encoding="utf-8").count("\n")
+    assert summary == 30  # header + 29 articles
