@@ -21,6 +21,12 @@ def _add_load_options(p: argparse.ArgumentParser, *, default_seeds: bool = False
                    help="skip files larger than this many megabytes (default: %(default)g)")
 
 
+def _add_codebook_option(p: argparse.ArgumentParser, extra: str = "") -> None:
+    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
+                   help="stance codebook: a name in toolkit/data/codebooks or a TOML path "
+                   f"(default: %(default)s{extra})")
+
+
 def _load(args: argparse.Namespace) -> LoadResult:
     sources = args.paths or [paths.SEEDS_DIR]
     result = load_articles(sources, max_bytes=int(args.max_mb * 1024 * 1024))
@@ -235,9 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="annotate every article again (default: reuse OUT/.cache, annotating "
                    "only new or changed articles)")
-    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
-                   help="stance codebook: a name in toolkit/data/codebooks or a TOML path "
-                   "(default: %(default)s; '' for no stance table)")
+    _add_codebook_option(p, "; '' for no stance table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_annotate)
 
@@ -246,8 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_load_options(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the CSV sheet to write")
-    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
-                   help="stance codebook (default: %(default)s)")
+    _add_codebook_option(p)
     p.add_argument("--show-machine", action="store_true",
                    help="fill the machine column (hidden by default, so coders are not biased)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -280,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--sheet", metavar="FILE", help="a coded sheet (columns machine, human)")
     q.add_argument("--articles", nargs="+", metavar="PATH",
                    help="the sheet's articles, to fill a hidden machine column")
-    q.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH")
+    _add_codebook_option(q)
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_evaluate)
     q = ev.add_parser("polnear-to-gold", help="convert a PolNeAR file into the gold JSONL format",
@@ -300,8 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: %(default)s)")
     p.add_argument("--figures", metavar="DIR",
                    help="folder for the figures (default: figures/ for the seeds, else OUT/figures)")
-    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
-                   help="stance codebook (default: %(default)s)")
+    _add_codebook_option(p)
     p.add_argument("--workers", type=int, default=1, metavar="N", help="spaCy processes")
     p.set_defaults(func=cmd_run)
 
