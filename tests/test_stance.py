@@ -11,12 +11,14 @@ import pytest
 
 from toolkit.errors import CodebookError
 from toolkit.stance import (
+    _frame_sentences,
     apply_human,
     code_text,
     cohen_kappa,
     evaluate_stance,
     label_agreement,
     load_codebook,
+    score_spans,
     stance,
     stance_agreement,
     stance_by,
@@ -54,7 +56,9 @@ def test_negation_flips_and_is_marked_in_evidence() -> None:
 
 def test_negation_window_is_limited() -> None:
     # the negator is too far from the cue (and across a comma): no flip
-    call = code_text("Not one official, after long talks in Beijing, doubted it was a credible mediator.")
+    call = code_text(
+        "Not one official, after long talks in Beijing, doubted it was a credible mediator."
+    )
     assert call.relevant
     # "doubted" reverses "credible"; "Not" is cut off by the comma and does not reach it
     assert call.stance == "against"
@@ -66,7 +70,8 @@ def test_double_negation_is_affirmation() -> None:
     assert call.relevant and call.stance == "against"
     assert "affirmed" in call.evidence
     # without the negated denial the denial itself reverses the cue
-    flipped = code_text("Officials contradict the narrative that Beijing endorses Moscow, a mediator said of China.")
+    flipped = code_text("Officials contradict the narrative that Beijing endorses Moscow, "
+                        "a mediator said of China.")
     assert flipped.score > 0
 
 
@@ -115,13 +120,83 @@ def test_relevance_rule_is_reported() -> None:
     assert not code_text("Chinese exports to Russia rose as ceasefire hopes faded.").relevant
 
 
+def test_topic_owned_by_another_party_is_off_target() -> None:
+    # a possessive of another named party owns the topic word after it
+    assert not code_text("Xi will meet Putin, Russia's envoy to Beijing told reporters.").relevant
+    # the clause names another party (codebook other_actors) and no actor
+    assert not code_text("Beijing hosted a summit while India called for a ceasefire.").relevant
+    # no party in the topic's clause: the nearest named party owns it
+    assert not code_text("Despite its insistence on neutrality, South Africa held drills with "
+                         "Russia and China.").relevant
+    # the actor's own possessive and clause keep it; a comparison shares the predicate
+    assert code_text("Russia's allies welcomed China's envoy to Kyiv.").relevant
+    assert code_text("Like China, Belarus wants to act as a mediator.").relevant
+
+
+def test_coordinated_negators_are_one_negation() -> None:
+    call = code_text("China has not and will not profit from the war it wants to mediate.")
+    assert call.stance == "favor" and call.evidence == "NOT profit"
+
+
+def test_narration_of_the_actors_own_praise_is_a_claim() -> None:
+    said = code_text("China said it was an impartial and constructive mediator.")
+    assert said.relevant and said.stance == "neutral"
+    assert "reported claim of said" in said.evidence
+    inverted = code_text("Beijing is an impartial mediator, said Wang Wenbin.")
+    assert inverted.stance == "neutral"
+    # the same words as the speaker's own quote are coded for the speaker (rule 1) ...
+    ctx = ["Foreign ministry spokesperson Mao Ning spoke about the war in Ukraine."]
+    quote = code_text("We are an impartial and constructive mediator.", context=ctx, unit="quote")
+    assert quote.relevant and quote.stance == "favor"
+    # ... a third party's judgement is not the actor's claim, and against cues stand
+    assert code_text("Analysts said China is a credible mediator.").stance == "favor"
+    assert code_text("China said NATO provoked Russia, a war it offers to "
+                     "mediate.").stance == "against"
+
+
+def test_whole_sentence_quote_keeps_the_speaker_named_before() -> None:
+    text = ("Spokeswoman Mao Ning said Beijing has an objective position on the war in Ukraine. "
+            "\u201cWe have been actively promoting peace talks.\u201d She then took questions.")
+    quote = "We have been actively promoting peace talks."
+    start = text.index(quote)
+    labels = pd.DataFrame([{"article_id": "a", "unit": "quote", "start": start,
+                            "end": start + len(quote), "human": "favor"}])
+    row = score_spans(labels, {"a": text}).iloc[0]
+    # the quote's own sentence adds nothing to it, so the last context sentence names Mao Ning
+    assert row["context"].endswith("on the war in Ukraine.")
+    assert row["machine"] == "favor"
+    assert row["relevance"] == "topic in unit, actor in the sentence before"
+    # an own sentence that adds an attribution stays in the context
+    said = "\u201cWe have been promoting peace talks,\u201d Mao said."
+    assert _frame_sentences("We have been promoting peace talks,", [said]) == [said]
+    assert _frame_sentences(quote, ["\u201c" + quote + "\u201d"]) == []
+
+
+def test_hedge_expectation_and_presentation() -> None:
+    # a forecast of how China will present itself is not a judgement of it
+    call = code_text("Officials expected Yang to portray China as a neutral partner willing "
+                     "to help facilitate talks.")
+    assert call.relevant and call.stance == "neutral"
+
+
+def test_other_actors_key_is_part_of_the_schema(tmp_path: Path) -> None:
+    path = tmp_path / "cb.toml"
+    path.write_text("[target]\nname='x'\n[relevance]\nactor=['acme']\ntopic=['merger']\n"
+                    "other_actors=['globex']\n[favor]\n'good'=1\n[against]\n'bad'=1\n",
+                    encoding="utf-8")
+    cb = load_codebook(path)
+    assert code_text("Acme says the merger is good.", codebook=cb).relevant
+    assert not code_text("Acme fell while Globex said its merger is good.", codebook=cb).relevant
+
+
 def test_not_actor_key_is_part_of_the_schema(tmp_path: Path) -> None:
     path = tmp_path / "cb.toml"
     path.write_text("[target]\nname='x'\n[relevance]\nactor=['acme']\ntopic=['merger']\n"
                     "not_actor=['acme road']\n[favor]\n'good'=1\n[against]\n'bad'=1\n",
                     encoding="utf-8")
     cb = load_codebook(path)
-    assert code_text("Acme says the merger is good.", codebook=cb).stance == "favor"
+    # (not "Acme says ...": narration of the actor's own praise is its claim, rule 6)
+    assert code_text("Acme's merger is good.", codebook=cb).stance == "favor"
     assert not code_text("On Acme Road the merger is good.", codebook=cb).relevant
 
 
@@ -157,7 +232,8 @@ def test_second_codebook_recognises_its_own_target() -> None:
         ("[target\nname = 'x'", "not valid TOML"),
         ("[target]\nlabel = 'x'\n[relevance]\nactor=['a']\ntopic=['b']\n[favor]\n[against]\n",
          "missing key 'name'"),
-        ("[target]\nname='x'\n[relevance]\nactor=['a']\ntopic=['b']\n[favor]\n", "[against]: missing table"),
+        ("[target]\nname='x'\n[relevance]\nactor=['a']\ntopic=['b']\n[favor]\n",
+         "[against]: missing table"),
         ("[target]\nname='x'\ncolour='red'\n", "unknown key 'colour'"),
         ("[target]\nname='x'\n[extras]\n", "unknown table"),
         ("[target]\nname='x'\n[relevance]\nactor=['a']\ntopic=['b']\n[favor]\n'good'='high'\n[against]\n",
@@ -203,11 +279,13 @@ def _corpus() -> dict[str, pd.DataFrame]:
                       "end": start + len(s), "text": s, "polarity": 0.0, "subjectivity": 0.0})
         pos = start + len(s)
     quotes = []
-    for qid, (q, who) in enumerate([("The visit doesn't help China's bid to mediate,", "Li Mingjiang"),
-                                    ("We like football,", "Wan Qingsong")]):
+    said = [("The visit doesn't help China's bid to mediate,", "Li Mingjiang"),
+            ("We like football,", "Wan Qingsong")]
+    for qid, (q, who) in enumerate(said):
         start = text.index(q)
         quotes.append({"article_id": "a1", "quote_id": qid, "start": start, "end": start + len(q),
-                       "text": q, "kind": "direct", "speaker": who, "speaker_mention": who.split()[0],
+                       "text": q, "kind": "direct", "speaker": who,
+                       "speaker_mention": who.split()[0],
                        "speaker_role": "", "cue": "said", "polarity": 0.0, "subjectivity": 0.0,
                        "sentence_id": 1 + qid})
     return {
@@ -290,7 +368,9 @@ def test_kappa_on_a_known_example() -> None:
 def test_seed_agreement_floor() -> None:
     loader = pytest.importorskip("toolkit.loader")
     article = loader.load_articles([str(SEED)])[0]
-    labels = pd.read_csv(LABELS / "seed_china_mediation.csv", comment="#", dtype={"article_id": str})
+    labels = pd.read_csv(
+        LABELS / "seed_china_mediation.csv", comment="#", dtype={"article_id": str}
+    )
     for row in labels.itertuples():  # the labels store the unit text: offsets must still hold
         assert article.text[row.start : row.end] == row.text
     result = label_agreement(labels.drop(columns=["text"]), {article.article_id: article.text})
@@ -309,7 +389,8 @@ def test_cn_ru_ua_agreement_floors() -> None:
     result = label_agreement(LABELS / "cn_ru_ua_china_mediation.csv", raw)
     assert result["tune"]["n"] == 52 and result["score"]["n"] == 40
     assert result["tune"]["cohen_kappa"] >= 0.85  # measured 0.879 (tuned on this half)
-    assert result["score"]["cohen_kappa"] >= 0.18  # measured 0.209 (held out, scored once)
+    # score is development data since the fresh holdout file exists (scored by the lead only)
+    assert result["score"]["cohen_kappa"] >= 0.58  # measured 0.628
 
 
 def test_evaluate_stance_reports_each_sheet() -> None:

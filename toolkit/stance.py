@@ -12,6 +12,8 @@ Codebook schema (every table and key; unknown ones are an error so typos do not 
                   actor_entities (list of canonical entity names that count as an actor mention),
                   not_actor (list of phrases in which an actor word is not the actor: "Chinese
                   exports", "Beijing Olympics"),
+                  other_actors (list of phrases naming other parties whose own version of the
+                  topic is off target: "India" in "India called for a ceasefire"),
                   rule = "unit" | "unit+context" (default "unit+context"),
                   context_sentences (int, default 2: how many sentences before the unit)
     [scoring]     threshold (0.5), negation_window (4), reversal_window (8), hedge_window (10),
@@ -47,7 +49,12 @@ also the sentence it sits in):
   argument ("Xi also discussed trade" after a sentence on mediation).
 
 A topic word written as part of a name is not a topic ("Carnegie Endowment for International
-Peace"): every matched word capitalised and not the first word of the unit.
+Peace"): every matched word capitalised and not the first word of the unit. A topic word owned by
+another party is not the actor's (other parties' mediation or neutrality is off target): one
+right after another named party's possessive ("Russia's envoy to Beijing"); one whose clause
+names an ``other_actors`` party and no actor; or, when its clause names no party, one nearest to
+an ``other_actors`` party ("despite its insistence on neutrality, South Africa hosted ... China").
+A comparison shares the predicate ("Like China, Belarus is ready to mediate" counts).
 
 Scoring, the rules in order (all general, none keyed to a sentence):
 
@@ -55,7 +62,7 @@ Scoring, the rules in order (all general, none keyed to a sentence):
    clause) by another negator or by a reverser cancels it and is used up: "hardly contradicts
    the narrative that Beijing endorses Moscow" keeps "endorses Moscow" as an against cue;
    "not without merit" is not negated. Affirmers ("no doubt", "nothing more than") are not
-   negators.
+   negators. Coordinated negators ("has not and will not profit") are one negation, said twice.
 2. *Negation flips.* A cue is flipped once for every active negator within ``negation_window``
    words before it, and once if any active reverser is within ``reversal_window`` words before
    it (stacked reversers do not cancel: "doubts about its supposed neutrality" stays against),
@@ -76,7 +83,13 @@ Scoring, the rules in order (all general, none keyed to a sentence):
 5. *The main clause decides.* Cues in a leading concessive clause ("Though the document made no
    criticism of Russia, ...") or before a contrastive "but" count half (``SUBORDINATE_FACTOR``)
    when the main clause has cues of its own; alone they count in full.
-6. score = sum of sign x weight x factors; favor if score >= threshold, against if
+6. *Reported self-praise is a claim* (narration only): a favor cue in the same sentence part as
+   a reporting verb whose speaker is an actor ("China said it was impartial", "..., said Wang
+   Wenbin") is scaled by ``SELF_REPORT_FACTOR``: the narrator reports the actor's words, it does
+   not judge (rule 1 of the hand coding). A quote is its speaker's own voice and is not scaled;
+   a third party's judgement ("analysts said China is a credible broker") is not scaled; an
+   against cue in the actor's own words ("Hua blamed the crisis on NATO") stands.
+7. score = sum of sign x weight x factors; favor if score >= threshold, against if
    score <= -threshold, else neutral (also when no cue at all).
 
 >>> cb = load_codebook("china_mediation")
@@ -204,7 +217,9 @@ def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, 
     return -1
 
 
-def _find(phrases: Sequence[Phrase], toks: Sequence[str], gap: int) -> list[tuple[int, int, Phrase]]:
+def _find(
+    phrases: Sequence[Phrase], toks: Sequence[str], gap: int
+) -> list[tuple[int, int, Phrase]]:
     found = []
     for phrase in phrases:
         for i in range(len(toks)):
@@ -244,13 +259,14 @@ class Codebook:
     negators: tuple[Phrase, ...]
     affirmers: tuple[Phrase, ...]
     not_actor: tuple[Phrase, ...] = ()
+    other_actors: tuple[Phrase, ...] = ()
 
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]] | None] = {
     "target": {"name": str, "label": str, "description": str},
     "relevance": {
         "actor": list, "topic": list, "actor_entities": list, "not_actor": list, "rule": str,
-        "context_sentences": int,
+        "context_sentences": int, "other_actors": list,
     },
     "scoring": {
         "threshold": (int, float), "negation_window": int, "reversal_window": int,
@@ -360,6 +376,7 @@ def _load(path_str: str) -> Codebook:
         negators=tuple(_compile(p) for p in lists.get("negators", ())),
         affirmers=tuple(_compile(p) for p in lists.get("affirmers", ())),
         not_actor=tuple(_compile(p) for p in rel.get("not_actor", ())),
+        other_actors=tuple(_compile(p) for p in rel.get("other_actors", ())),
     )
 
 
@@ -466,23 +483,96 @@ def _reaches(toks: list[str], op: _Hit, target: _Hit, window: int, breaks: froze
     return not any(t in breaks for t in toks[op.end : target.start])
 
 
-def _terms(
+def _term_spans(
     phrases: Sequence[Phrase], tok: list[tuple[str, int, int]], text: str, gap: int,
     *, names_too: bool, exclude: Sequence[Phrase] = (),
-) -> set[str]:
-    """Return the phrases found; unless ``names_too``, not those written as part of a name;
-    none that lies inside a match of an ``exclude`` phrase."""
+) -> list[tuple[int, int, Phrase]]:
+    """Return ``(start, end, phrase)`` token spans of the phrases found; unless ``names_too``,
+    not those written as part of a name; none that lies inside a match of an ``exclude``
+    phrase."""
     toks = [t for t, _, _ in tok]
     blocked = {i for s, e, _ in _find(exclude, toks, gap) for i in range(s, e)}
-    found = set()
+    found = []
     for s, e, p in _find(phrases, toks, gap):
         if blocked and all(i in blocked for i in range(s, e)):
             continue  # "Chinese exports": the actor word names no actor here
         words = [text[a:b] for _, a, b in tok[s:e] if text[a:b][:1].isalpha()]
         if not names_too and s > 0 and words and all(w[:1].isupper() for w in words):
             continue  # "Carnegie Endowment for International Peace"
-        found.add(p.text)
+        found.append((s, e, p))
     return found
+
+
+def _terms(
+    phrases: Sequence[Phrase], tok: list[tuple[str, int, int]], text: str, gap: int,
+    *, names_too: bool, exclude: Sequence[Phrase] = (),
+) -> set[str]:
+    """Return the phrases found (see ``_term_spans``)."""
+    return {p.text for _, _, p in _term_spans(phrases, tok, text, gap, names_too=names_too,
+                                               exclude=exclude)}
+
+
+def _owner(
+    tok: list[tuple[str, int, int]], text: str, s: int, e: int,
+    parties: Sequence[tuple[int, int, bool]],
+) -> bool | None:
+    """Return who a topic term at tokens ``[s, e)`` belongs to: True the actor, False another
+    party, None nobody named in the unit.
+
+    In order: a possessive right before it ("Russia's envoy", "India's call for a ceasefire";
+    up to two words between); the parties named in its own clause (any actor wins); the party
+    named nearest to it in the unit ("despite its insistence on neutrality, South Africa
+    hosted ..."). ``parties`` are ``(start, end, is_actor)`` token spans.
+    """
+    toks = [t for t, _, _ in tok]
+    for j in range(s - 1, max(s - 4, 0), -1):
+        if toks[j] in _CLAUSE_BREAK:
+            break
+        if toks[j] == "'s":
+            for ps, pe, is_actor in parties:
+                if ps <= j - 1 < pe:
+                    return is_actor
+            word = text[tok[j - 1][1] : tok[j - 1][2]]
+            if word[:1].isupper():
+                return False  # a named party that is not the actor owns it
+            break
+    outside = [(ps, pe, a) for ps, pe, a in parties if pe <= s or ps >= e]
+    if not outside:
+        return None
+    lo, hi = s, e
+    while lo > 0 and toks[lo - 1] not in _CLAUSE_BREAK:
+        lo -= 1
+    while hi < len(toks) and toks[hi] not in _CLAUSE_BREAK:
+        hi += 1
+    in_clause = [a for ps, pe, a in outside if ps >= lo and pe <= hi]
+    if in_clause:
+        return any(in_clause)
+    distance = [(s - pe if pe <= s else ps - e, not a, a) for ps, pe, a in outside]
+    return min(distance)[2]
+
+
+def _topic_terms(
+    tok: list[tuple[str, int, int]], text: str, cb: Codebook,
+    names: set[str] | frozenset[str] = frozenset(),
+) -> set[str]:
+    """Return the topic terms of a unit that are the actor's: not part of a name ("Carnegie
+    Endowment for International Peace") and not owned by another party ("Russia's envoy",
+    "India called for a ceasefire": rule 2, other parties' mediation is off target)."""
+    spans = _term_spans(cb.topic, tok, text, cb.gap, names_too=False)
+    if not spans:
+        return set()
+    toks = [t for t, _, _ in tok]
+    parties = [(s, e, True) for s, e, _ in _term_spans(
+        cb.actor, tok, text, cb.gap, names_too=True, exclude=cb.not_actor)]
+    parties += [(i, i + 1, True) for i, (t, a, b) in enumerate(tok)
+                if t in names and text[a:b][:1].isupper()]
+    if any(s > 0 and toks[s - 1] in ("like", "including") for s, _, _ in parties):
+        # "But like China, Belarus is ready to mediate": a comparison shares the predicate
+        return {p.text for _, _, p in spans}
+    taken = {i for s, e, _ in parties for i in range(s, e)}
+    parties += [(s, e, False) for s, e, _ in _find(cb.other_actors, toks, 0)
+                if not any(i in taken for i in range(s, e))]
+    return {p.text for s, e, p in spans if _owner(tok, text, s, e, parties) is not False}
 
 
 _PRONOUNS = frozenset({"it", "its", "he", "his", "she", "her"})
@@ -538,6 +628,58 @@ def _short_forms(phrases: Sequence[Phrase], tok: list[tuple[str, int, int]], tex
 
 _BY_CONTEXT = "actor in unit, context about the target"
 
+# reporting and self-presentation verbs: with an actor as subject, what follows is the actor's
+# own claim ("China said it was an impartial party", "Mao insisted Beijing was objective")
+_REPORTING = frozenset({
+    "said", "says", "say", "told", "tells", "stated", "states", "stressed", "stresses",
+    "reiterated", "reiterates", "insisted", "insists", "claimed", "claims", "declared",
+    "declares", "maintained", "maintains", "asserted", "asserts", "emphasized", "emphasised",
+    "emphasizes", "emphasises", "repeated", "repeats", "added", "noted", "touted", "touts",
+    "described", "describes", "called", "calls", "pledged", "vowed", "promised", "announced",
+    "argued", "argues", "according",
+})
+SELF_REPORT_FACTOR = 0.0  # the coding convention: such narration is neutral, however warm
+
+
+def _self_reports(tok: list[tuple[str, int, int]], text: str, cb: Codebook) -> list[int]:
+    """Return the token indices of reporting verbs whose speaker is an actor: the actor within
+    three words before the verb ("China has said", "Beijing's foreign ministry said") or, in an
+    inverted attribution, right after it ("..., said Wang Wenbin"; "according to Beijing").
+
+    >>> cb = load_codebook("china_mediation")
+    >>> text = "Beijing is impartial, said Wang Wenbin, and China has said so before."
+    >>> _self_reports(_tokens(text), text, cb)
+    [4, 11]
+    >>> text = "Analysts called China a credible partner."
+    >>> _self_reports(_tokens(text), text, cb)
+    []
+    """
+    toks = [t for t, _, _ in tok]
+    actor_at = [(s, e) for s, e, _ in _term_spans(
+        cb.actor, tok, text, cb.gap, names_too=True, exclude=cb.not_actor)]
+    out = []
+    for i, t in enumerate(toks):
+        if t not in _REPORTING:
+            continue
+        before = any(0 <= i - e <= 3 and not any(w in _CLAUSE_BREAK for w in toks[e:i])
+                     for s, e in actor_at)
+        # inverted attribution only: ", said Wang" / "according to Beijing" (in "called China
+        # a partner" the actor after the verb is its object)
+        inverted = t == "according" or (t in ("said", "says") and i > 0 and toks[i - 1] in ",—–")
+        after = inverted and any(
+            0 <= s - i - 1 <= 2 and not any(w in _CLAUSE_BREAK for w in toks[i + 1 : s])
+            for s, e in actor_at)
+        if before or after:
+            out.append(i)
+    return out
+
+
+def _same_part(toks: list[str], i: int, j: int) -> bool:
+    """Return whether tokens ``i`` and ``j`` lie in the same sentence part (no ; . ! ? or
+    "but" between them)."""
+    lo, hi = sorted((i, j))
+    return not any(t in _SENTENCE_BREAK for t in toks[lo + 1 : hi])
+
 
 def _actor_terms(tok: list[tuple[str, int, int]], text: str, cb: Codebook) -> set[str]:
     """Return the codebook's actor terms found in ``text`` (not those inside a not_actor phrase)."""
@@ -550,7 +692,12 @@ def _relevance(
 ) -> tuple[bool, str, tuple[str, ...], tuple[str, ...]]:
     """Return (about the target?, which rule said so, actor terms, topic terms) for one unit."""
     actors = tuple(sorted(_actor_terms(tok, text, cb)))
-    topics = tuple(sorted(_terms(cb.topic, tok, text, cb.gap, names_too=False)))
+    # short forms of multi-word actors named in the context ("Hua" after "Hua Chunying")
+    names: set[str] = set()
+    if cb.rule == "unit+context":
+        for sentence in context:
+            names |= _short_forms(cb.actor, _tokens(sentence), sentence)
+    topics = tuple(sorted(_topic_terms(tok, text, cb, names)))
     has_actor = bool(actors) or actor_in_unit
     if has_actor and topics:
         return True, "actor+topic in unit", actors, topics
@@ -558,14 +705,13 @@ def _relevance(
         return False, "", actors, topics
     # walk the context in order so that a sentence opening with "It has ..." / "He ..." inherits
     # the actor of the sentence before it (a light anaphora rule)
-    prev_actor, about, names = False, False, set()
+    prev_actor, about = False, False
     for sentence in context:
         ctok = _tokens(sentence)
-        names |= _short_forms(cb.actor, ctok, sentence)
         c_actor = bool(_actor_terms(ctok, sentence, cb)) or (
             prev_actor and _anaphoric(ctok)
         )
-        c_topic = bool(_terms(cb.topic, ctok, sentence, cb.gap, names_too=False))
+        c_topic = bool(_topic_terms(ctok, sentence, cb, names))
         about = about or (c_actor and c_topic)
         prev_actor = c_actor
     if not has_actor:
@@ -590,11 +736,14 @@ def code_text(
     codebook: Codebook | str = "china_mediation",
     context: str | Sequence[str] = (),
     actor_in_unit: bool = False,
+    unit: Literal["sentence", "quote"] = "sentence",
 ) -> StanceCall:
     """Return the StanceCall for one unit ``text``; ``context``: the sentences before it, as a
     list (a string is split into sentences).
 
     ``actor_in_unit`` says another layer (entities) already found an actor mention in the unit.
+    ``unit="quote"``: the text is a speaker's own words, so the reported-speech rule (6. in the
+    module docstring) does not apply.
 
     >>> code_text("It hardly contradicts the view that China backs Moscow's peace plan.").stance
     'against'
@@ -616,6 +765,7 @@ def code_text(
     cues = [h for h in hits if h.kind in ("favor", "against")]
     hedges = [h for h in hits if h.kind == "hedge"]
     aspirations = [h for h in hits if h.kind == "aspiration"]
+    reports = _self_reports(tok, text, cb) if unit == "sentence" else []
     notes: dict[int, list[str]] = {}
     # 1. double negation: a negator scoping over another operator cancels it
     for n in ops:
@@ -625,6 +775,13 @@ def code_text(
             if other is n or not other.active or other.start < n.end:
                 continue
             between = [c for c in cues if n.end <= c.start < other.start]
+            # "have not and will not profit": coordinated negators each negate, none cancels
+            coordinated = any(t in ("and", "or") for t in toks[n.end : other.start])
+            if coordinated and other.kind == "negator" and not between and _reaches(
+                toks, n, other, cb.negation_window, _CLAUSE_BREAK
+            ):
+                n.active = False  # the same negation said twice: the later one does the work
+                break
             if not between and _reaches(toks, n, other, cb.negation_window, _CLAUSE_BREAK):
                 n.active = other.active = False
                 for c in cues:
@@ -677,6 +834,12 @@ def code_text(
             if _reaches(toks, h, c, cb.hedge_window, _SENTENCE_BREAK):
                 factor *= h.phrase.weight
                 hedged.append(words(h))
+        # 6. narration reporting the actor's own words: its self-praise is the actor's claim,
+        # not the narrator's judgement (rule 1); an against cue in it (blaming NATO) stands
+        if sign > 0 and any(_same_part(toks, v, c.start) for v in reports):
+            factor *= SELF_REPORT_FACTOR
+            hedged.append("reported claim of " + ", ".join(
+                text[tok[v][1] : tok[v][2]] for v in reports if _same_part(toks, v, c.start)))
         label = words(c)
         if ops_c:
             label = "NOT " + label
@@ -760,6 +923,21 @@ def _polarity(text: str) -> float:
     return sentiment(text)[0]
 
 
+def _frame_sentences(unit: str, own: Sequence[str]) -> list[str]:
+    """Return the sentences a quote ``unit`` sits in that say more than the quote itself.
+
+    A quote that is a whole sentence would otherwise become its own last context sentence and
+    hide the speaker named in the sentence before it ("Mao Ning said ... " then "“We have been
+    promoting peace talks.”"); a sentence that adds an attribution ("..., Mao said") stays.
+    """
+    out = []
+    for sentence in own:
+        rest = sentence.replace(unit, " ") if unit in sentence else sentence
+        if unit not in sentence or re.search(r"[^\W\d_]{2,}", rest):
+            out.append(sentence)
+    return out
+
+
 def _narration(text: str, start: int, spans: list[tuple[int, int]]) -> str:
     """Return sentence ``text`` (at ``start``) with quoted spans replaced by ' … '."""
     pieces, pos = [], 0
@@ -811,15 +989,16 @@ def stance(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.Data
             return any(s <= a < e and not any(qs <= a < qe for qs, qe in outside)
                        for a, _ in spans)  # noqa: B023
 
-        def context_before(s: int) -> list[str]:
-            before = [r.text for r in s_rows if r.end <= s]  # noqa: B023
-            own = [r.text for r in s_rows if r.start <= s < r.end]  # noqa: B023
-            return before[-cb.context_sentences :] + own
+        def quote_context(q: Any) -> list[str]:
+            before = [r.text for r in s_rows if r.end <= int(q.start)]  # noqa: B023
+            own = [r.text for r in s_rows  # noqa: B023
+                   if r.start < int(q.end) and r.end > int(q.start)]
+            return before[-cb.context_sentences :] + _frame_sentences(q.text, own)
 
         name = outlet.get(aid, aid)
         for q in q_rows:
             call = code_text(
-                q.text, codebook=cb, context=context_before(int(q.start)),
+                q.text, codebook=cb, context=quote_context(q), unit="quote",
                 actor_in_unit=has_actor(int(q.start), int(q.end)),
             )
             if not call.relevant:
@@ -884,7 +1063,8 @@ def stance_by(
         articles = _frame(corpus, "articles") if corpus is not None else pd.DataFrame()
         if articles.empty:
             raise ValueError("stance_by(by='outlet') needs corpus= with an articles frame")
-        df["group"] = df["article_id"].map(dict(zip(articles["article_id"], articles["outlet"])))
+        outlet = dict(zip(articles["article_id"], articles["outlet"], strict=True))
+        df["group"] = df["article_id"].map(outlet)
     cols = ["group", "stance", "n", "share", "mean_score"]
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -973,7 +1153,8 @@ def stance_agreement(
     if stance_df is not None:
         keys = stance_df["article_id"].astype(str) + ":" + stance_df["unit"] + ":" + \
             stance_df["unit_id"].astype(str)
-        df["machine"] = df["unit_key"].map(dict(zip(keys, stance_df["stance"]))).fillna("none")
+        machine_by_key = dict(zip(keys, stance_df["stance"], strict=True))
+        df["machine"] = df["unit_key"].map(machine_by_key).fillna("none")
     for col in ("machine", "human"):
         if col not in df:
             raise ValueError(f"the sheet has no {col!r} column (columns: {', '.join(df.columns)})")
@@ -1014,7 +1195,7 @@ def apply_human(stance_df: pd.DataFrame, sheet: pd.DataFrame | str | Path) -> pd
     """
     df = stance_df.copy()
     sh = _read_sheet(sheet)
-    human = dict(zip(sh["unit_key"], _clean(sh["human"])))
+    human = dict(zip(sh["unit_key"], _clean(sh["human"]), strict=True))
     keys = df["article_id"].astype(str) + ":" + df["unit"] + ":" + df["unit_id"].astype(str)
     labels = keys.map(human).fillna("")
     df["coded_by"] = ["human" if h else "machine" for h in labels]
@@ -1084,7 +1265,10 @@ def score_spans(
         sents = cache.setdefault(str(r.article_id), split_sentences(full))
         before = [full[a:b] for a, b in sents if b <= s][-cb.context_sentences :]
         own = [full[a:b] for a, b in sents if a < e and b > s and (a, b) != (s, e)]
-        call = code_text(unit_text, codebook=cb, context=before + own)
+        if r.unit == "quote":
+            own = _frame_sentences(unit_text, own)
+        call = code_text(unit_text, codebook=cb, context=before + own,
+                         unit="quote" if r.unit == "quote" else "sentence")
         unit_texts.append(unit_text)
         contexts.append(" ".join(before + own))
         machine.append(call.stance if call.relevant else "none")
@@ -1102,7 +1286,8 @@ def evaluate_stance(
     """Return agreement of the machine with the hand-coded labels in ``seeds/labels/``.
 
     Keys: "seed" (the seed article's 29 units) and, when ``../shared/data`` is present, one per
-    ``split`` of the cn_ru_ua labels ("tune", "score"); each value has cohen_kappa, accuracy, n,
+    ``split`` of the cn_ru_ua labels ("tune", "score": development; "holdout": the fresh units
+    coded blind, never used while writing the rules); each value has cohen_kappa, accuracy, n,
     per_class and confusion (see ``stance_agreement``). ``splits`` limits the cn_ru_ua splits
     reported (e.g. ``["tune"]`` while developing, so the scoring half stays unread).
     """
@@ -1121,7 +1306,11 @@ def evaluate_stance(
     if jsonl.exists():
         with jsonl.open(encoding="utf-8") as f:
             raw = {r["id"]: r["text"] for r in map(json.loads, f)}
-        rows = _read_sheet(labels / "cn_ru_ua_china_mediation.csv")
+        # the development file (splits tune, score) and the fresh blind-coded holdout file
+        rows = pd.concat(
+            [_read_sheet(path) for path in sorted(labels.glob("cn_ru_ua_china_mediation*.csv"))],
+            ignore_index=True,
+        )
         for split in sorted(set(rows["split"])):
             if splits is None or split in splits:
                 part = rows[rows["split"] == split]
