@@ -14,6 +14,7 @@ from .errors import (
     ModelNotFoundError,
     ToolkitError,
 )
+from .io import read_table
 from .loader import LoadResult, Skipped, load_articles
 from .stance import load_codebook, stance, stance_agreement, stance_by, stance_sheet
 
@@ -37,6 +38,7 @@ __all__ = [
     "Skipped",
     "ToolkitError",
     "load_articles",
+    "read_table",
 ]
 __version__ = "0.1.0"
 

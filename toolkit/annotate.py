@@ -19,7 +19,7 @@ from typing import Literal
 import pandas as pd
 
 from .article import Article
-from .io import TableFormat, write_table
+from .io import TableFormat, write_datasets, write_table
 from .nlp import Parsed, parse
 from .records import Amount, Mention, Quote
 from .tables import articles_frame, removed_frame
@@ -77,11 +77,38 @@ class Corpus:
             out["stance"] = self.stance
         return out
 
-    def save(self, out_dir: str | os.PathLike, *, fmt: TableFormat = "csv") -> list[Path]:
-        """Write one file per table into ``out_dir``, each atomically; return the files."""
+    def save(
+        self,
+        out_dir: str | os.PathLike,
+        *,
+        fmt: TableFormat = "csv",
+        partition_by_article: bool = False,
+        scheduler: str | None = None,
+    ) -> list[Path]:
+        """Write every table into ``out_dir``, each atomically; return the files and folders.
+
+        One file per table and format (``<name>.csv``, ``<name>.parquet``). With
+        ``partition_by_article`` the Parquet output of each table is instead a dataset folder
+        ``<name>/article_id=<id>/part-0.parquet`` (see ``toolkit.io``), written by the workers
+        of the dask cluster at ``scheduler`` when one is given (``out_dir`` must then be a path
+        every worker can write), else here. ``toolkit.read_table`` reads any layout back.
+        """
+        out_dir = Path(out_dir)
+        tables = self.tables()
+        datasets = partition_by_article and fmt in ("parquet", "both")
+        single = ("csv" if fmt == "both" else None) if datasets else fmt
         written: list[Path] = []
-        for name, table in self.tables().items():
-            written += write_table(table, out_dir, name, fmt=fmt)
+        if single is not None:
+            for name, table in tables.items():
+                written += write_table(table, out_dir, name, fmt=single)
+        if datasets:
+            frames = {out_dir / name: table for name, table in tables.items()}
+            if scheduler is not None:
+                from .engine_dask import write_datasets_on_cluster
+
+                written += write_datasets_on_cluster(frames, scheduler=scheduler)
+            else:
+                written += write_datasets(frames)
         return written
 
 

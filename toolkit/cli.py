@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,13 +65,23 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     if not len(result):
         return 1
     cache_dir = None if args.no_cache else Path(args.out) / ".cache"
-    corpus = annotate(result, workers=args.workers, progress=not args.quiet,
-                      cache_dir=cache_dir, engine=args.engine, scheduler=args.scheduler)
-    if args.codebook:
-        from .stance import stance
+    partition = args.engine == "dask" if args.partition_by_article is None \
+        else args.partition_by_article
+    with contextlib.ExitStack() as stack:
+        scheduler = None
+        if args.engine == "dask":
+            from .engine_dask import cluster_address
 
-        corpus.stance = stance(corpus, args.codebook)
-    written = corpus.save(args.out, fmt=args.format)
+            # one cluster for annotating and for writing the Parquet datasets
+            scheduler = stack.enter_context(cluster_address(args.scheduler, workers=args.workers))
+        corpus = annotate(result, workers=args.workers, progress=not args.quiet,
+                          cache_dir=cache_dir, engine=args.engine, scheduler=scheduler)
+        if args.codebook:
+            from .stance import stance
+
+            corpus.stance = stance(corpus, args.codebook)
+        written = corpus.save(args.out, fmt=args.format, partition_by_article=partition,
+                              scheduler=scheduler)
     counts = ", ".join(f"{len(t)} {name}" for name, t in corpus.tables().items()
                        if name not in ("articles", "problems"))
     print(f"annotated {len(corpus.articles)} article(s): {counts}")
@@ -79,7 +90,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         for row in corpus.problems.itertuples():
             print(f"  {row.article_id}: {row.stage}: {row.error}", file=sys.stderr)
-    print(f"wrote {len(written)} files into {args.out}")
+    folders = sum(path.is_dir() for path in written)
+    print(f"wrote {len(written) - folders} files"
+          + (f" and {folders} Parquet datasets" if folders else "") + f" into {args.out}")
     return 0
 
 
@@ -238,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: "
                    "a local cluster of --workers processes)")
+    p.add_argument("--partition-by-article", action=argparse.BooleanOptionalAction,
+                   default=None,
+                   help="write Parquet tables as folders OUT/TABLE/article_id=ID/part-0.parquet "
+                   "instead of one OUT/TABLE.parquet each (default: on with --engine dask, "
+                   "off with --engine local; CSV is always one file per table)")
     p.add_argument("--no-cache", action="store_true",
                    help="annotate every article again (default: reuse OUT/.cache, annotating "
                    "only new or changed articles)")

@@ -15,6 +15,13 @@ writer removes such leftovers of an earlier killed run (``.<name>.*.tmp``) befor
 Where ``O_TMPFILE`` is not available (other systems, some file systems) a named temporary file
 (``tempfile.mkstemp``) takes its place; a kill can then leave it behind until the next write of
 the same file sweeps it.
+
+A table can also be a Parquet *dataset* partitioned by article (``write_datasets``): a folder
+``<name>/`` in hive layout, ``article_id=<id>/part-0.parquet`` (the id percent-encoded where it
+holds ``/``, ``=``, ``%`` or other characters unsafe in a path), plus ``_common_metadata`` with the
+whole table's schema. It is written into a hidden staging folder ``.<name>.partial-<pid>-<random>``
+beside the target and renamed into place only when every file is written and flushed; an earlier
+dataset is renamed away first and deleted after. ``read_table`` reads any of the layouts back.
 """
 
 from __future__ import annotations
@@ -31,14 +38,18 @@ from pathlib import Path
 from typing import IO, Literal
 
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["TableFormat", "atomic_path", "staging_dir", "sweep_stale", "write_atomic", "write_csv",
-           "write_many", "write_table"]
+__all__ = ["TableFormat", "atomic_path", "read_table", "staging_dir", "sweep_stale", "write_atomic",
+           "write_csv", "write_datasets", "write_many", "write_partitions", "write_table"]
 
 TableFormat = Literal["csv", "parquet", "both"]
 Writer = Callable[[IO[bytes]], object]
 
 _STAGING_PREFIX = "toolkit-atomic-"
+_PARTIAL = ".partial-"  # .<name>.partial-<pid>-<random>: a dataset being written, or the old one
+PARTITION_COLUMN = "article_id"
+_SCHEMA_FILE = "_common_metadata"  # the whole table's schema; readers skip "_" files as data
 # Set to False (tests do) to exercise the mkstemp fallback on a system that has O_TMPFILE.
 USE_O_TMPFILE = hasattr(os, "O_TMPFILE")
 
@@ -122,7 +133,9 @@ def _fsync_dir(folder: Path) -> None:
 def sweep_stale(path: str | os.PathLike) -> list[Path]:
     """Return the leftovers of an earlier killed write of ``path`` after removing them.
 
-    Leftovers are hidden files named ``.<name>.<random>.tmp`` beside ``path``.
+    Leftovers are hidden files named ``.<name>.<random>.tmp`` beside ``path``, and staging
+    folders of a dataset ``.<name>.partial-<pid>-<random>`` whose process no longer runs (a live
+    writer's folder is left alone).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -137,7 +150,29 @@ def sweep_stale(path: str | os.PathLike) -> list[Path]:
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
                 removed.append(leftover)
+        for leftover in path.parent.glob(f".{_glob_escape(path.name)}{_PARTIAL}*"):
+            pid = leftover.name[len(f".{path.name}{_PARTIAL}"):].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                _remove(leftover)
+                removed.append(leftover)
     return sorted(removed)
+
+
+def _ready(path: str | os.PathLike) -> Path:
+    """Return ``path`` as a Path once its folder exists and an earlier killed write's leftovers
+    beside it are swept."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale(target)
+    return target
+
+
+def _remove(path: Path) -> None:
+    """Delete a file or a folder tree (gone already is fine)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _glob_escape(name: str) -> str:
@@ -154,10 +189,7 @@ def write_many(files: Mapping[str | os.PathLike, Writer]) -> list[Path]:
     pending: list[_Pending] = []
     try:
         for path, write in files.items():
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            sweep_stale(target)
-            item = _Pending(target)
+            item = _Pending(_ready(path))
             pending.append(item)
             with item.file() as fh:
                 write(fh)
@@ -252,7 +284,11 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 
 def write_table(df: pd.DataFrame, out_dir: str | os.PathLike, name: str,
                 *, fmt: TableFormat = "csv") -> list[Path]:
-    """Write table ``name`` into ``out_dir`` as CSV and/or Parquet; return the files written."""
+    """Write table ``name`` into ``out_dir`` as CSV and/or Parquet; return the files written.
+
+    A Parquet dataset ``<name>/`` of an earlier run is removed once ``<name>.parquet`` is in
+    place, so the folder never holds two different versions of one table.
+    """
     out_dir = Path(out_dir)
     written = []
     if fmt in ("csv", "both"):
@@ -260,4 +296,182 @@ def write_table(df: pd.DataFrame, out_dir: str | os.PathLike, name: str,
     if fmt in ("parquet", "both"):
         data = _parquet_bytes(df)
         written.append(write_atomic(out_dir / f"{name}.parquet", lambda fh: fh.write(data)))
+        if (out_dir / name / _SCHEMA_FILE).is_file():
+            _retire(out_dir / name)
     return written
+
+
+# -- Parquet datasets partitioned by article -------------------------------------------------
+
+DatasetWriter = Callable[[pd.DataFrame, Path, pa.Schema], object]
+
+
+def write_partitions(df: pd.DataFrame, folder: str | os.PathLike, *, schema: pa.Schema) -> int:
+    """Return the number of files written: the rows of ``df`` as ``folder/article_id=<id>/
+    part-0.parquet``, one file per article, each flushed to disk.
+
+    The unit of work of every dataset writer (in this process, or on a dask worker for a slice of
+    the articles; slices must not share an article). ``schema`` is the whole table's, so every
+    file has the same column types even when a slice holds no value of a column.
+    """
+    import pyarrow.dataset as ds
+
+    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+    files: list[str] = []
+    # one call, one thread, order preserved: an article's rows keep their order in its file
+    ds.write_dataset(table, str(folder), format="parquet", partitioning=_partitioning(schema),
+                     basename_template="part-{i}.parquet", use_threads=False,
+                     preserve_order=True, existing_data_behavior="overwrite_or_ignore",
+                     file_visitor=lambda written: files.append(written.path))
+    for name in files:
+        fd = os.open(name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_dir(Path(name).parent)
+    return len(files)
+
+
+def write_datasets(tables: Mapping[str | os.PathLike, pd.DataFrame],
+                   *, write: DatasetWriter | None = None) -> list[Path]:
+    """Write each table as a Parquet dataset partitioned by article at its path; return the paths.
+
+    Every dataset is first written whole into its staging folder (by ``write(df, folder,
+    schema)``, default :func:`write_partitions` in this process); only when all of them succeeded
+    is each renamed into place, replacing the one of an earlier run and the single file
+    ``<name>.parquet`` if there is one. A failure leaves every earlier dataset untouched and no
+    staging folder behind; a kill leaves staging folders that the next write sweeps.
+    """
+    import pyarrow.parquet as pq
+
+    write = write or (lambda df, folder, schema: write_partitions(df, folder, schema=schema))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, df in tables.items():
+            target = _ready(path)
+            folder = _partial_name(target)
+            folder.mkdir()
+            staged.append((folder, target))
+            schema = pa.Schema.from_pandas(df, preserve_index=False)
+            pq.write_metadata(schema, str(folder / _SCHEMA_FILE))
+            if len(df):
+                write(df, folder, schema)
+            _fsync_dir(folder)
+        for folder, target in staged:
+            old = _partial_name(target) if target.exists() else None
+            if old is not None:
+                os.replace(target, old)
+            os.replace(folder, target)
+            _fsync_dir(target.parent)
+            if old is not None:
+                _remove(old)
+            single = target.with_name(f"{target.name}.parquet")
+            if single.is_file():
+                single.unlink()
+        staged_out = [target for _, target in staged]
+        staged = []
+        return staged_out
+    finally:
+        for folder, _ in staged:
+            _remove(folder)
+
+
+def _partial_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}{_PARTIAL}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _retire(folder: Path) -> None:
+    """Rename a folder out of sight, then delete it (a kill in between leaves a swept leftover)."""
+    old = _partial_name(folder)
+    os.replace(folder, old)
+    _remove(old)
+
+
+def _partitioning(schema: pa.Schema):
+    import pyarrow.dataset as ds
+
+    field = schema.field(PARTITION_COLUMN)
+    if pa.types.is_null(field.type):  # an empty table: no value tells the type
+        field = pa.field(PARTITION_COLUMN, pa.string())
+    # explicit string type: an id such as "007" must not be read back as the number 7
+    return ds.partitioning(pa.schema([field]), flavor="hive")
+
+
+def read_table(out_dir: str | os.PathLike, name: str) -> pd.DataFrame:
+    """Return table ``name`` as written into ``out_dir``, equal to the table that was written.
+
+    Looks for the Parquet dataset ``<name>/`` (partitioned by article), then ``<name>.parquet``,
+    then ``<name>.csv``. Parquet comes back with the written column order and dtypes (hive
+    partitioning alone would make ``article_id`` a category, or a number for ids such as
+    "007"), rows in ``article_id`` order as the tables are written. CSV keeps no types: numbers
+    are inferred and empty cells stay empty strings.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> df = pd.DataFrame({"article_id": ["b", "a/1", "b"], "n": [1, 2, 3]})
+    >>> _ = write_datasets({f"{folder}/t": df.sort_values("article_id", kind="stable")})
+    >>> read_table(folder, "t")
+      article_id  n
+    0        a/1  2
+    1          b  1
+    2          b  3
+    """
+    from .errors import ToolkitError
+
+    out_dir = Path(out_dir)
+    folder, single, csv = (out_dir / name, out_dir / f"{name}.parquet", out_dir / f"{name}.csv")
+    if folder.is_dir():
+        return _read_dataset(folder)
+    if single.is_file():
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(single)
+        return _restore_dtypes(table.to_pandas(), table.schema)
+    if csv.is_file():
+        return pd.read_csv(csv, keep_default_na=False)
+    raise ToolkitError(f"{out_dir}: no table {name!r} (looked for {folder.name}/, {single.name} "
+                       f"and {csv.name}); write it with `toolkit annotate ... --out {out_dir}`")
+
+
+def _read_dataset(folder: Path) -> pd.DataFrame:
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    meta = folder / _SCHEMA_FILE
+    schema = pq.read_schema(meta) if meta.is_file() else None
+    if schema is None:  # a dataset written by another tool: take the files' schema
+        partitioning = ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.string())]),
+                                       flavor="hive")
+        table = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
+        df = table.to_pandas()
+        df = df[[PARTITION_COLUMN, *(c for c in df.columns if c != PARTITION_COLUMN)]]
+    else:
+        if pa.types.is_null(schema.field(PARTITION_COLUMN).type):
+            index = schema.get_field_index(PARTITION_COLUMN)
+            schema = schema.set(index, pa.field(PARTITION_COLUMN, pa.string()))
+        dataset = ds.dataset(folder, format="parquet", schema=schema,
+                             partitioning=_partitioning(schema))
+        df = _restore_dtypes(dataset.to_table().to_pandas(), schema)
+    return df.sort_values(PARTITION_COLUMN, kind="stable").reset_index(drop=True)
+
+
+def _restore_dtypes(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """Return ``df`` with the column order and dtypes the pandas metadata of ``schema`` records.
+
+    pandas reads every Parquet string column as ``str``; a column that was ``object`` (as the
+    annotation layers' are) is made ``object`` again, missing values as None.
+    """
+    import json
+
+    raw = (schema.metadata or {}).get(b"pandas")
+    if raw is None:
+        return df
+    columns = json.loads(raw)["columns"]
+    df = df[[c["name"] for c in columns if c["name"] in df.columns]]
+    for column in columns:
+        name = column["name"]
+        if column.get("numpy_type") == "object" and name in df and df[name].dtype != object:
+            values = df[name].astype(object)
+            df[name] = values.where(values.notna(), None)
+    return df
