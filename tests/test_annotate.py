@@ -52,6 +52,22 @@ def test_rule_pos_gives_the_attribute_rulers_tags(articles):
     assert n > 1000
 
 
+def test_model_runs_on_numpy_blas_one_thread_without_touching_the_process_default():
+    """load_model builds the model on numpy's BLAS; parse holds BLAS to one thread (tags and deps
+    equal to the default ops' are checked above, on the reference pipeline built with BLIS)."""
+    from thinc.api import get_current_ops
+    from threadpoolctl import threadpool_info
+
+    from toolkit.nlp import blas_one_thread, load_model
+
+    models = [proc.model for _, proc in load_model().pipeline if hasattr(proc, "model")]
+    assert models and all(m.ops.use_blis is False for m in models)
+    assert getattr(get_current_ops(), "use_blis", True) is True  # thinc's default left alone
+    with blas_one_thread():
+        blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+        assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
 def test_same_tables_whatever_workers_and_input_order(articles, corpus_one, monkeypatch):
     # chunks of 2 articles: three chunks over two processes, batched differently from corpus_one
     monkeypatch.setattr(importlib.import_module("toolkit.annotate"), "CHUNK_ARTICLES", 2)

@@ -31,15 +31,23 @@ MAX_CHUNK_CHARS = 20_000
 def load_model():  # -> spacy.language.Language (spaCy is imported lazily: it is slow to import)
     """Return the English spaCy pipeline, preferring the official ``en_core_web_sm``.
 
+    The model computes its matrix products with numpy's BLAS (OpenBLAS in numpy's wheels) rather
+    than thinc's bundled BLIS: 5-6% more words/s here with identical annotations (checked on 329
+    articles, every table equal). ``parse`` holds that BLAS to one thread per process.
+
     The model's ``attribute_ruler`` is replaced by ``toolkit_pos``, which gives every token the
     same ``pos_`` (and whitespace tokens the same ``tag_``/``dep_``) from the same rules at a
     fraction of the cost; ``morph`` and ``lemma_`` stay empty (no layer reads them).
     """
     import spacy
+    from thinc.api import use_ops
 
     for name in MODEL_NAMES:
         if importlib.util.find_spec(name) is not None:
-            nlp = spacy.load(name, exclude=list(EXCLUDED_COMPONENTS))
+            # Layers take their ops when they are built, so only this model uses numpy's BLAS
+            # (see ``blas_one_thread``); the process-wide thinc default is left alone.
+            with use_ops("numpy", use_blis=False):
+                nlp = spacy.load(name, exclude=list(EXCLUDED_COMPONENTS))
             if "attribute_ruler" in nlp.pipe_names:
                 _register_rule_pos()
                 nlp.add_pipe("toolkit_pos", after="attribute_ruler")
@@ -150,6 +158,22 @@ class RulePOS:
                 if "DEP" in attrs:
                     tok.dep = attrs["DEP"]
         return doc
+
+
+@functools.cache
+def _threadpools():  # -> threadpoolctl.ThreadpoolController (finding the libraries takes ms)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def blas_one_thread():
+    """Return a context manager that holds numpy's BLAS to one thread while it is open.
+
+    spaCy's matrices are small: a second BLAS thread only contends with the other worker (or the
+    rest of the machine) and cost 15% of the throughput when measured, so one thread per process.
+    """
+    return _threadpools().limit(limits=1, user_api="blas")
 
 
 def model_name() -> str:
@@ -264,11 +288,17 @@ def parse(
         yield "", (-1, 0, 0)
 
     done = [0]  # how many articles have been yielded
-    current: list[Chunk] = []
-    current_index = 0
     pipe = nlp.pipe(
         units(), as_tuples=True, batch_size=batch_size, n_process=max(1, workers)
     )
+    with blas_one_thread():
+        yield from _group(pipe, pending, done)
+
+
+def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
+    """Yield one Parsed per article from spaCy's stream of (doc, (index, paragraph, start))."""
+    current: list[Chunk] = []
+    current_index = 0
     for doc, (index, paragraph, start) in pipe:
         if index == -1:
             index = done[0] + len(pending)  # past the last article
