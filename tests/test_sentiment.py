@@ -27,3 +27,22 @@ def test_matches_textblob_pattern_analyzer(text):
 
 def test_negation_lowers_polarity():
     assert sentiment("a very good plan")[0] > 0 > sentiment("not a very good plan")[0]
+
+
+def test_loaded_lexicon_gives_textblobs_numbers():
+    """The plain-dict copy of the lexicon must score exactly as textblob itself does."""
+    from textblob import TextBlob
+
+    from toolkit.extract.sentiment import _analyzer
+
+    texts = [
+        "This is not a good idea, but it is hardly terrible!",
+        "The very best result in years, officials said. Really not bad at all :)",
+        "Prices rose 3% in a dull, grey quarter; investors weren't impressed.",
+        "An absolutely wonderful, heart-warming and well-known story (!)",
+    ]
+    for text in texts:
+        want = TextBlob(text).sentiment
+        got = _analyzer()(text)
+        assert (got[0], got[1]) == (want.polarity, want.subjectivity)
+        assert want.polarity != 0.0

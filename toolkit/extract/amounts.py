@@ -243,6 +243,14 @@ _SCALE_ANY = r"(?:thousand|million|billion|trillion|lakh|crore|mln|mn|bln|bn|trn
 
 _DIGIT = re.compile(r"\d")
 _PERCENT_WORD = re.compile(r"(?i:%|percentage|per\s?cent|pct)")
+# a figure spelled with words needs a number word other than "a"/"an"/"half a", or a scale word
+# ("a billion yuan"): text with neither and no digit holds no figure, whatever the patterns say
+_ANY_NUMBER = re.compile(
+    r"\d|(?i:(?<![a-z])(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|thousand|million|billion|trillion|lakh|crore|mln|mn|bln|bn|"
+    r"tn)(?![a-z]))"
+)
 
 
 @functools.cache
@@ -335,6 +343,8 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
     >>> find_figures("In 2022, a 12-point plan, 1,000 troops and an ally")
     []
     """
+    if not _ANY_NUMBER.search(text):
+        return []
     money_prefixed, money_words, percent, physical = _patterns()
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
