@@ -89,6 +89,9 @@ class RulePOS:
         self.single: list[tuple[int, dict, dict]] = []  # (rule index, tests, attrs to set)
         self.multi = Matcher(vocab)
         self.multi_attrs: dict[int, tuple[int, dict]] = {}  # rule index -> (token index, attrs)
+        # each multi-token pattern's first-token tests: the Matcher (which builds a Token object
+        # per token, a third of this component's time) only runs on a doc where one can match
+        self.multi_first: list[dict | None] = []
         self.lowers: set[int] = set()  # LOWER values some rule tests; others are all alike
         for i, rule in enumerate(patterns):
             attrs = {k: strings.add(v) for k, v in rule["attrs"].items()
@@ -106,6 +109,12 @@ class RulePOS:
                 else:
                     self.multi.add(str(i), [pattern])
                     self.multi_attrs[i] = (rule.get("index", 0), attrs)
+                    first = pattern[0]
+                    if set(first) <= set(self._KEYS):
+                        self.multi_first.append(
+                            {k: self._test(k, v, strings) for k, v in first.items()})
+                    else:  # a test this component cannot pre-check: always run the Matcher
+                        self.multi_first.append(None)
         self.memo: dict[tuple, tuple[int, dict]] = {}
 
     @staticmethod
@@ -126,6 +135,16 @@ class RulePOS:
                 out.update(attrs)
         return last, out
 
+    def _multi_may_match(self, rows: list) -> bool:
+        """Return True unless no token passes the first-token tests of any multi-token pattern."""
+        for tests in self.multi_first:
+            if tests is None:
+                return True
+            cols = [(self._KEYS.index(k), op == "in", vals) for k, (op, vals) in tests.items()]
+            if any(all((row[c] in vals) == want for c, want, vals in cols) for row in rows):
+                return True
+        return False
+
     def __call__(self, doc):
         import numpy
         from spacy.attrs import DEP, IS_SPACE, LOWER, POS, TAG
@@ -141,7 +160,7 @@ class RulePOS:
             if hit is None:
                 hit = memo[key] = self._resolve(key)
             results.append(hit)
-        if self.multi_attrs:
+        if self.multi_attrs and self._multi_may_match(rows):
             for match_id, start, end in self.multi(doc):
                 rule = int(self.vocab.strings[match_id])
                 index, attrs = self.multi_attrs[rule]
