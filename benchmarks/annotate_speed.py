@@ -1,6 +1,7 @@
 """Throughput of toolkit.annotate against the stack a user would otherwise build by hand.
 
-    python benchmarks/annotate_speed.py --corpus ../shared/data/bbc_news_2225.jsonl [--n N] [--workers W]
+    python benchmarks/annotate_speed.py --corpus ../shared/data/bbc_news_2225.jsonl
+        [--n N] [--workers W]
     python benchmarks/annotate_speed.py --corpus PATH --incremental   # cache: full run, then +1
 
 (a) hand-built: spacy.load of the full en_core_web_sm pipeline, nlp.pipe over whole articles,

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the project's seeds and to ../shared/data (absent on a user's clone)."""
+"""Shared fixtures: paths to the project's seeds and to ../shared/data (absent on user clones)."""
 
 from __future__ import annotations
 

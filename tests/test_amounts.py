@@ -67,7 +67,8 @@ def test_formats(text: str, expected: list[tuple[str, float, str]]) -> None:
     [
         "in 2022", "the 20th congress", "a 12-point proposal", "Feb. 24, 2022", "at 5:30 p.m.",
         "aged 45", "1,000 troops", "a three-day meeting", "an ally of Putin", "call 202-555-0143",
-        "more than 360 million views", "two-thirds of sales", "billions of dollars", "he won 5 games",
+        "more than 360 million views", "two-thirds of sales", "billions of dollars",
+        "he won 5 games",
     ],
 )
 def test_not_figures(text: str) -> None:
@@ -82,9 +83,15 @@ def test_ranges_give_two_figures_and_share_scale() -> None:
         ("15 billion", 1.5e10, ("range",)),
     ]
     text = "between 5% and 7%"
-    assert [(f.value, f.flags) for f in find_figures(text)] == [(5.0, ("range",)), (7.0, ("range",))]
+    assert [(f.value, f.flags) for f in find_figures(text)] == [
+        (5.0, ("range",)),
+        (7.0, ("range",)),
+    ]
     text = "10-15%"
-    assert [(text[f.start:f.end], f.value) for f in find_figures(text)] == [("10", 10.0), ("15%", 15.0)]
+    assert [(text[f.start:f.end], f.value) for f in find_figures(text)] == [
+        ("10", 10.0),
+        ("15%", 15.0),
+    ]
 
 
 def test_from_to_is_a_change_not_a_range() -> None:
@@ -191,7 +198,9 @@ def test_real_articles_offsets_and_floor() -> None:
         for line in fh:
             d = json.loads(line)
             paragraphs = [p.strip() for p in d["text"].split("\n\n") if p.strip()]
-            articles.append(Article.build(article_id=d["id"], path="articles", paragraphs=paragraphs))
+            articles.append(
+                Article.build(article_id=d["id"], path="articles", paragraphs=paragraphs)
+            )
     rows = [a for p in parse(articles) for a in extract_amounts(p)]
     by_id = {a.article_id: a for a in articles}
     for r in rows:
@@ -221,7 +230,9 @@ def test_find_figures_never_crashes(text: str) -> None:
         assert f.value == f.value  # not NaN
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(_junk)
 def test_extract_never_crashes(text: str) -> None:
     from toolkit.nlp import parse

@@ -1,4 +1,4 @@
-"""Tests of the entity layer: canonical names, metonymy, aliases, offsets, on real news sentences."""
+"""Tests of the entity layer: canonical names, metonymy, aliases, offsets, on real news text."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def run():
     return _run
 
 
-def _find(article: Article, mentions: list[Mention], surface: str, occurrence: int) -> Mention | None:
+def _find(
+    article: Article, mentions: list[Mention], surface: str, occurrence: int
+) -> Mention | None:
     """Return the mention starting at the n-th occurrence of ``surface`` in the text, if any."""
     pos = -1
     for _ in range(occurrence + 1):
@@ -57,7 +59,8 @@ def test_case_file(run, case: dict[str, str]) -> None:
         assert inside == [], f"{case['label']}: unexpected {inside}"
         return
     m = _find(article, mentions, surface, occurrence)
-    assert m is not None, f"{case['label']}: no mention at {surface!r}; got {[(x.text, x.kind) for x in mentions]}"
+    got = [(x.text, x.kind) for x in mentions]
+    assert m is not None, f"{case['label']}: no mention at {surface!r}; got {got}"
     assert m.text == surface
     assert m.kind == case["kind"]
     assert m.canonical == case["canonical"]

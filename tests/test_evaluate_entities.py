@@ -1,4 +1,4 @@
-"""Tests of the CoNLL-2003 reader and the entity evaluation, with a pinned floor on real gold data."""
+"""Tests of the CoNLL-2003 reader and the entity evaluation, with a pinned floor on real gold."""
 
 from __future__ import annotations
 

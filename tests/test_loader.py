@@ -27,7 +27,9 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
 # ----------------------------------------------------------------------------------- the seed
 
 def test_seed_title_has_no_breadcrumb(seed_article):
-    assert seed_article.title == "China, saying it can mediate on Ukraine, hosts Putin’s ally Lukashenko"
+    assert seed_article.title == (
+        "China, saying it can mediate on Ukraine, hosts Putin’s ally Lukashenko"
+    )
     assert seed_article.outlet == "The Washington Post"  # from the .meta.json sidecar
 
 
@@ -88,7 +90,9 @@ def test_txt_with_headline_repeated_and_byline(tmp_path):
 
 
 def test_md_title_and_wrapped_lines(tmp_path):
-    path = write(tmp_path, "b.md", "# The Title\n\nA paragraph that\nwraps lines.\n\n## Sub\n\nMore.")
+    path = write(
+        tmp_path, "b.md", "# The Title\n\nA paragraph that\nwraps lines.\n\n## Sub\n\nMore."
+    )
     (article,) = load_articles(path)
     assert article.title == "The Title"
     assert article.paragraphs == ("A paragraph that wraps lines.", "More.")

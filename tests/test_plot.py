@@ -227,7 +227,8 @@ def test_stacked_shares_fixed_colours_and_shares():
     assert cnn["favor"] == pytest.approx(25.0) and cnn["against"] == pytest.approx(75.0)
     assert data.groupby("outlet")["share_pct"].sum().round(6).tolist() == [100.0, 100.0]
     legend = {t.get_text(): h.get_facecolor() for t, h in
-              zip(fig.axes[0].get_legend().get_texts(), fig.axes[0].get_legend().legend_handles)}
+              zip(fig.axes[0].get_legend().get_texts(), fig.axes[0].get_legend().legend_handles,
+                  strict=True)}
     assert matplotlib.colors.to_hex(legend["favor"]) == plot.STANCE_COLOURS["favor"].lower()
     assert matplotlib.colors.to_hex(legend["against"]) == plot.STANCE_COLOURS["against"].lower()
     assert list(legend) == ["favor", "neutral", "against"]

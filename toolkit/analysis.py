@@ -35,7 +35,9 @@ def entity_counts(entities: pd.DataFrame, *, kinds: Sequence[str] | None = None,
     return out.head(top) if top else out
 
 
-def counts_per_article(entities: pd.DataFrame, *, kinds: Sequence[str], top: int = 10) -> pd.DataFrame:
+def counts_per_article(
+    entities: pd.DataFrame, *, kinds: Sequence[str], top: int = 10
+) -> pd.DataFrame:
     """Return a table of the ``top`` entities (rows) by article (columns): mention counts."""
     df = entities[entities["kind"].isin(kinds)]
     names = entity_counts(df, top=top)["canonical"].tolist()
@@ -128,7 +130,8 @@ def source_line(articles: pd.DataFrame) -> str:
     ...                   "published": ["2022-02-18", "2023-06-19", ""], "title": ["x", "y", "z"]})
     >>> source_line(a)
     'Source: 3 articles (CNN 2, USA Today 1), 2022-02-18 to 2023-06-19'
-    >>> source_line(pd.DataFrame({"outlet": ["The Post"], "published": [""], "title": ["Big news"]}))
+    >>> source_line(pd.DataFrame({"outlet": ["The Post"], "published": [""],
+    ...                           "title": ["Big news"]}))
     'Source: The Post, “Big news”'
     """
     outlets = articles["outlet"].replace("", "unknown outlet").value_counts()

@@ -25,7 +25,8 @@ _SENTENCE_END = ".!?:;,…\"”’')]»"
 
 _PROMO = re.compile(
     r"^(advertisement|advertising|story continues below advertisement|skip advertisement)$"
-    r"|\bsign up\b|\bsubscribe\b|\bnewsletter\b|\bfollow (us|\w+ opinion)\b|join us on (twitter|facebook)"
+    r"|\bsign up\b|\bsubscribe\b|\bnewsletter\b|\bfollow (us|\w+ opinion)\b"
+    r"|join us on (twitter|facebook)"
     r"|^(read|see) (more|also|the rest)\b|^click here\b|^download (the|our) app\b"
     r"|^just watched\b|^video ad feedback\b|^must watch\b|\breplay more videos\b"
     r"|^(share|share this|share on \w+|copy link|comments?|print|email)$"
@@ -49,7 +50,8 @@ _BYLINE = re.compile(r"^By (?P<names>[A-Z][\w.'’-]+(?:[ ,]+(?:and )?[A-Z][\w.'
 _CREDIT = re.compile(
     r"^(?P<names>[A-Z][^.]{1,160}?)(?: in (?P<places>[A-Z][\w ,'-]+?))? contributed"
     r"(?: (?:to )?(?:this )?(?:report|reporting|story|article|research))*\.?$"
-    r"|^(?:contributing|additional reporting|reporting)(?: by)?\s*:?\s*(?P<names2>[A-Z].{1,160}?)\.?$",
+    r"|^(?:contributing|additional reporting|reporting)(?: by)?"
+    r"\s*:?\s*(?P<names2>[A-Z].{1,160}?)\.?$",
     re.IGNORECASE,
 )
 _NAME_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
@@ -185,7 +187,9 @@ def _boilerplate_reason(block: str, out: Cleaned, *, first_blocks: bool) -> str 
     byline = _BYLINE.match(block)
     if byline:
         if first_blocks:
-            out.authors.extend(n for n in split_names(byline.group("names")) if n not in out.authors)
+            out.authors.extend(
+                n for n in split_names(byline.group("names")) if n not in out.authors
+            )
         return "byline"
     if _DATELINE.match(block):
         return "dateline"

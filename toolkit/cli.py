@@ -263,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_annotate)
 
-    p = sub.add_parser("stance-sheet", help="export units about a codebook's target for hand coding",
+    p = sub.add_parser("stance-sheet",
+                       help="export units about a codebook's target for hand coding",
                        description=cmd_stance_sheet.__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_load_options(p)
@@ -320,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder for tables, executed notebooks and the report "
                    "(default: %(default)s)")
     p.add_argument("--figures", metavar="DIR",
-                   help="folder for the figures (default: figures/ for the seeds, else OUT/figures)")
+                   help="folder for the figures "
+                   "(default: figures/ for the seeds, else OUT/figures)")
     _add_codebook_option(p)
     p.add_argument("--workers", type=int, default=1, metavar="N", help="spaCy processes")
     p.set_defaults(func=cmd_run)

@@ -198,7 +198,8 @@ def blas_one_thread():
 def model_name() -> str:
     """Return the name and version of the model ``load_model`` uses, e.g. 'en_core_web_sm 3.8.0'."""
     nlp = load_model()
-    return f"{nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')} {nlp.meta.get('version', '?')}"
+    meta = nlp.meta
+    return f"{meta.get('lang', 'en')}_{meta.get('name', '?')} {meta.get('version', '?')}"
 
 
 @dataclass(frozen=True)

@@ -332,7 +332,7 @@ def stacked_shares(
     xlabel: str = "Share of statements (%)",
     top: int = 20,
 ) -> tuple[Figure, pd.DataFrame]:
-    """Return 100% stacked bars of each group's mix of categories (stance by speaker), and the shares.
+    """Return 100% stacked bars of each group's mix of categories (stance by speaker) and shares.
 
     Categories keep fixed colours (favor green, neutral grey, against vermillion); categories not
     in ``order`` follow, alphabetically. Groups are the ``top`` largest by total, sorted by the
@@ -382,7 +382,7 @@ def stacked_shares(
                     fontsize=7.5,
                     color="white" if dark else "#222222",
                 )
-                left = [a + b for a, b in zip(left, widths)]
+                left = [a + b for a, b in zip(left, widths, strict=True)]
             ax.set_yticks(
                 positions, [f"{_truncate(g, 34)} (n={_fmt_num(totals[g])})" for g in groups]
             )
@@ -508,7 +508,7 @@ def _claim_points(claims: pd.DataFrame | None) -> list[dict[str, Any]]:
     _require(claims, ["year"], "trade_chart claims")
     text_col = "label" if "label" in claims else ("text" if "text" in claims else None)
     points: dict[tuple[str, int, float], dict[str, Any]] = {}
-    for i, (year, v) in enumerate(zip(claims["year"], values)):
+    for i, (year, v) in enumerate(zip(claims["year"], values, strict=True)):
         if pd.isna(year) or pd.isna(v):
             continue  # a claim without a year has no place on a time axis
         pair = str(claims["pair"].iloc[i]) if "pair" in claims else ""

@@ -7,8 +7,9 @@ value per (pair, year) by a fixed, documented rule (:data:`CHOICE_RULE`); the re
 :func:`fact_check` compares the USD figures of an amounts table with that series.
 
 Rebuild the shipped table with
-``python -c "from toolkit.trade import main; main()" [RAW_CSV] [OUT_CSV]`` (``python -m toolkit.trade``
-works too, with a harmless runpy warning because ``toolkit/__init__`` imports this module).
+``python -c "from toolkit.trade import main; main()" [RAW_CSV] [OUT_CSV]``
+(``python -m toolkit.trade`` works too, with a harmless runpy warning because
+``toolkit/__init__`` imports this module).
 """
 
 from __future__ import annotations
@@ -196,7 +197,8 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
     raw["value_usd_bn"] = raw["value_usd_bn"].astype(float)
     raw["year"] = raw["year"].astype(int)
     raw["pair"] = [
-        f"China–{p if r == 'China' else r}" for r, p in zip(raw["reporter"], raw["partner"])
+        f"China–{p if r == 'China' else r}"
+        for r, p in zip(raw["reporter"], raw["partner"], strict=True)
     ]
     raw["confidence"] = [
         (m.group(1) if (m := _CONF.match(n)) else "low") for n in raw["note"]
@@ -212,7 +214,7 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
             continue
         values = group["value_usd_bn"].tolist()
 
-        def key(r: pd.Series) -> tuple:
+        def key(r: pd.Series, values: list[float] = values) -> tuple:
             corroboration = sum(
                 1 for v in values if abs(v - r.value_usd_bn) <= 0.01 * r.value_usd_bn
             ) - 1

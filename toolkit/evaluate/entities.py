@@ -1,4 +1,4 @@
-"""Scores of the entity layer against CoNLL-2003: precision, recall and F1 per type, toolkit vs raw spaCy.
+"""Scores of the entity layer against CoNLL-2003: precision, recall, F1 per type, toolkit vs spaCy.
 
 The gold file is read in its original IOB1 format (``word POS chunk tag`` per line, blank lines
 between sentences, ``-DOCSTART-`` lines between documents). Both systems run on the gold tokens
@@ -63,10 +63,13 @@ def read_conll(path: str | Path) -> list[GoldDocument]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise GoldFormatError(
-            f"{path}: no such file (pass the CoNLL-2003 file, e.g. ../shared/data/conll2003/eng.testb)"
+            f"{path}: no such file "
+            "(pass the CoNLL-2003 file, e.g. ../shared/data/conll2003/eng.testb)"
         ) from None
     except UnicodeDecodeError as exc:
-        raise GoldFormatError(f"{path}: not UTF-8 text ({exc.reason}); is this a CoNLL file?") from None
+        raise GoldFormatError(
+            f"{path}: not UTF-8 text ({exc.reason}); is this a CoNLL file?"
+        ) from None
     docs: list[GoldDocument] = []
     doc = GoldDocument()
     sentence_tags: list[str] = []
@@ -74,7 +77,9 @@ def read_conll(path: str | Path) -> list[GoldDocument]:
     def close_sentence() -> None:
         if sentence_tags:
             offset = len(doc.words) - len(sentence_tags)
-            doc.spans.extend((s + offset, e + offset, t) for s, e, t in _spans_from_iob1(sentence_tags))
+            doc.spans.extend(
+                (s + offset, e + offset, t) for s, e, t in _spans_from_iob1(sentence_tags)
+            )
             sentence_tags.clear()
 
     def close_document() -> None:
@@ -94,7 +99,8 @@ def read_conll(path: str | Path) -> list[GoldDocument]:
             continue
         if len(fields) != 4:
             raise GoldFormatError(
-                f"{path}: line {number}: expected 4 space-separated fields (word POS chunk NER tag), "
+                f"{path}: line {number}: "
+                "expected 4 space-separated fields (word POS chunk NER tag), "
                 f"found {len(fields)}: {line[:80]!r}"
             )
         tag = fields[3]
@@ -126,7 +132,9 @@ def _docs_from_gold(gold: list[GoldDocument]) -> Iterator[object]:
         yield doc
 
 
-def _score(gold: Iterable[set[Span]], predicted: Iterable[set[Span]]) -> dict[str, dict[str, float]]:
+def _score(
+    gold: Iterable[set[Span]], predicted: Iterable[set[Span]]
+) -> dict[str, dict[str, float]]:
     """Return micro precision, recall, F1 and gold support per type and overall (exact spans)."""
     counts = {t: [0, 0, 0] for t in (*TYPES, "overall")}  # true positives, predicted, gold
     for g, p in zip(gold, predicted, strict=True):
@@ -189,7 +197,11 @@ def evaluate_entities(conll_path: str | Path, *, progress: bool = False) -> dict
     ours: list[set[Span]] = []
     for index, doc in enumerate(docs):
         raw.append(
-            {(e.start, e.end, SPACY_TO_CONLL[e.label_]) for e in doc.ents if e.label_ in SPACY_TO_CONLL}
+            {
+                (e.start, e.end, SPACY_TO_CONLL[e.label_])
+                for e in doc.ents
+                if e.label_ in SPACY_TO_CONLL
+            }
         )
         ours.append(_toolkit_spans(doc, index))
     truth = [set(g.spans) for g in gold]

@@ -87,7 +87,8 @@ PHYSICAL_UNITS: dict[str, str] = {
 # Words that sit right before a figure and say how exact it is or what it did.
 APPROXIMATORS = (
     "more than", "less than", "fewer than", "greater than", "higher than", "lower than",
-    "no more than", "no less than", "at least", "at most", "up to", "as much as", "as many as", "as little as", "as high as",
+    "no more than", "no less than", "at least", "at most", "up to", "as much as", "as many as",
+    "as little as", "as high as",
     "just under", "just over", "just below", "just above", "well over", "well above",
     "close to", "nearly", "almost", "about", "around", "roughly", "approximately", "some",
     "over", "under", "below", "above", "only", "just", "an estimated", "estimated", "a net",
@@ -98,13 +99,17 @@ APPROXIMATORS = (
 )
 _APPROX_RE = re.compile(
     r"(?:^|(?<=[\s(\[\"“‘'—–-]))("
-    + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(APPROXIMATORS, key=len, reverse=True))
+    + "|".join(
+        re.escape(a).replace(r"\ ", r"\s+") for a in sorted(APPROXIMATORS, key=len, reverse=True)
+    )
     + r")\s*$",
     re.IGNORECASE,
 )
 # "up 20%" / "down 54% from": only as a free-standing comment, not "made up just 2%".
 _UPDOWN_RE = re.compile(r"(?:^|[,;(—–]\s*)((?:up|down)(?:\s+by)?)\s*$", re.IGNORECASE)
-_AFTER_RE = re.compile(r"^\s*(or more|or less|or so|or higher|or lower|and up|plus)\b", re.IGNORECASE)
+_AFTER_RE = re.compile(
+    r"^\s*(or more|or less|or so|or higher|or lower|and up|plus)\b", re.IGNORECASE
+)
 
 
 def _forms(*bases: str) -> set[str]:
@@ -133,7 +138,8 @@ CHANGE_VERBS = _forms(
     "plummet", "slump", "tumble", "exceed", "surpass", "reach", "double", "triple", "halve",
     "slash", "boost", "gain", "total", "amount", "hover", "dip", "ease", "recover", "rebound",
     "widen", "narrow", "expand", "contract", "shrink shrank shrunk shrinking shrinks",
-    "rise rose risen rising rises", "fall fell fallen falling falls", "grow grew grown growing grows",
+    "rise rose risen rising rises", "fall fell fallen falling falls",
+    "grow grew grown growing grows",
     "hit hits hitting", "cut cuts cutting", "lose lost losing loses", "shed sheds shedding",
     "sink sank sunk sinking sinks", "slide slid sliding slides", "stand stood standing stands",
     "raise", "add", "accelerate", "slow", "spike", "balloon", "crash", "collapse", "stagnate",
@@ -238,7 +244,9 @@ _WORDNUM = (
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|half\s+a|an?)"
 )
 _SCALE_LONG = r"(?:thousand|million|billion|trillion|lakh|crore)"
-_SCALE_ANY = r"(?:thousand|million|billion|trillion|lakh|crore|mln|mn|bln|bn|trn|tn|[mbk])(?![A-Za-z])"
+_SCALE_ANY = (
+    r"(?:thousand|million|billion|trillion|lakh|crore|mln|mn|bln|bn|trn|tn|[mbk])(?![A-Za-z])"
+)
 
 
 _DIGIT = re.compile(r"\d")
@@ -267,7 +275,10 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     number = rf"(?P<num>{_NUM}|(?i:{_WORDNUM}))"
     lead = r"(?<![\w.,$€£¥])"  # a figure's number never continues a word or another number
     # "$10-15 billion" / "$10 to $15 billion": the lower bound is captured and split off later.
-    lower = rf"(?:(?P<lo>{_NUM})\s*(?P<losep>-|–|—|\bto\b)\s*(?:{prefix.replace('?P<cur>', '?P<cur2>')})?\s?)?"
+    lower = (
+        rf"(?:(?P<lo>{_NUM})\s*(?P<losep>-|–|—|\bto\b)\s*"
+        rf"(?:{prefix.replace('?P<cur>', '?P<cur2>')})?\s?)?"
+    )
     money_prefixed = re.compile(
         rf"{prefix}\s?{lower}(?P<num>{_NUM})(?:\s?(?P<scale>{_SCALE_ANY}))?"
         rf"(?:\s(?P<scale2>{_SCALE_LONG})(?![A-Za-z]))?"
@@ -280,7 +291,9 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     percent = re.compile(
         rf"{lead}{number}\s?(?P<cur>%|(?i:percentage[\s-]points?|per\s?cent(?:age)?|pct)(?![A-Za-z]))"
     )
-    units = "|".join(re.escape(u).replace(r"\ ", r"\s+") for u in sorted(PHYSICAL_UNITS, key=len, reverse=True))
+    units = "|".join(
+        re.escape(u).replace(r"\ ", r"\s+") for u in sorted(PHYSICAL_UNITS, key=len, reverse=True)
+    )
     physical = re.compile(
         rf"{lead}{number}(?:[\s-](?P<scale>(?i:{_SCALE_LONG}|mn|bn)))?\s(?P<cur>(?i:{units}))(?![A-Za-z])"
     )
@@ -352,7 +365,9 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
-    def add(start: int, end: int, value: float | None, unit: str, flags: tuple[str, ...] = ()) -> None:
+    def add(
+        start: int, end: int, value: float | None, unit: str, flags: tuple[str, ...] = ()
+    ) -> None:
         if value is None or not free(start, end):
             return
         taken.append((start, end))
@@ -409,7 +424,7 @@ _BARE_LOWER = re.compile(rf"(?<![\w.,])(?P<lo>{_NUM})\s*(?P<sep>-|–|—|\bto\b
 def _mark_ranges(text: str, figures: list[Figure]) -> list[Figure]:
     """Return ``figures`` with ranges flagged and bare lower bounds ("10-15%") added."""
     out: list[Figure] = []
-    for i, f in enumerate(figures):
+    for _i, f in enumerate(figures):
         prev = out[-1] if out else None
         gap_start = prev.end if prev else 0
         before = text[gap_start:f.start]
@@ -420,10 +435,14 @@ def _mark_ranges(text: str, figures: list[Figure]) -> list[Figure]:
                 out.append(f)
                 continue
             if re.search(r"from\s*$", opener):  # "from $10bn to $15bn": a change, not a range
-                out[-1] = Figure(prev.start, prev.end, prev.value, prev.unit, prev.flags + ("from",))
+                out[-1] = Figure(
+                    prev.start, prev.end, prev.value, prev.unit, prev.flags + ("from",)
+                )
                 out.append(Figure(f.start, f.end, f.value, f.unit, f.flags + ("to",)))
             else:
-                out[-1] = Figure(prev.start, prev.end, prev.value, prev.unit, prev.flags + ("range",))
+                out[-1] = Figure(
+                    prev.start, prev.end, prev.value, prev.unit, prev.flags + ("range",)
+                )
                 out.append(Figure(f.start, f.end, f.value, f.unit, f.flags + ("range",)))
             continue
         bare = _BARE_LOWER.search(text[gap_start:f.start]) if "range" not in f.flags else None
@@ -493,16 +512,25 @@ def _span_root(tokens):  # list[Token] -> Token
 
 
 def _is_date_or_number(tok) -> bool:
-    return tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT") or tok.like_num
+    return (
+        tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT")
+        or tok.like_num
+    )
 
 
 def _of_object(tok, exclude: frozenset[int] = frozenset()):
-    """Return the noun of an "of"/"in"/"worth of" phrase under ``tok`` ("$5bn in trade"), or None."""
+    """Return the noun of an "of"/"in"/"worth of" phrase under ``tok``, or None.
+
+    E.g. "trade" in "$5bn in trade".
+    """
     for child in tok.children:
         word = child.lower_
         if child.dep_ == "prep" and word in ("of", "in") or word == "worth":
             if word == "worth":
-                objs = [g for c in child.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+                objs = [
+                    g for c in child.children if c.lower_ == "of"
+                    for g in c.children if g.dep_ == "pobj"
+                ]
             else:
                 objs = [c for c in child.children if c.dep_ == "pobj"]
             for obj in objs:
@@ -553,13 +581,19 @@ def _head_noun(root, figure: frozenset[int]):
                 dep == "advmod" and cur.lower_ in ("up", "down")
             ):
                 # "cut its growth forecast to 4.4%": the object is what changed
-                objs = [c for c in head.children if c.dep_ in ("dobj", "nsubjpass") and c.i != root.i
-                        and c.pos_ in ("NOUN", "PROPN") and c.lower_ not in PLACEHOLDERS]
+                objs = [
+                    c for c in head.children
+                    if c.dep_ in ("dobj", "nsubjpass") and c.i != root.i
+                    and c.pos_ in ("NOUN", "PROPN") and c.lower_ not in PLACEHOLDERS
+                ]
                 if objs:
                     noun = objs[0]
                     break
             after = root.doc[max(figure) + 1] if max(figure) + 1 < len(root.doc) else None
-            if dep == "dobj" and after is not None and after.head.i == head.i and after.dep_ == "prep":
+            if (
+                dep == "dobj" and after is not None
+                and after.head.i == head.i and after.dep_ == "prep"
+            ):
                 # "sent £2.5m in aid": the parser hangs the "in" phrase on the verb
                 noun = _of_object(head, figure | {c.i for c in head.children if c.i < after.i})
                 if noun is not None and noun.i > after.i:
@@ -991,8 +1025,12 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
             f, _, _, qual, root = rows[i]
             pf, psubj, pyear, _, _ = rows[i - 1]
             gap = s_text[pf.end:f.start]
-            if re.fullmatch(r"\s*[(\[]\s*(?:about|around|roughly|approximately|or|some|nearly)?\s*", gap) \
-                    and f.unit != pf.unit and f.unit not in ("%", "pp") and pf.unit not in ("%", "pp"):
+            if (
+                re.fullmatch(
+                    r"\s*[(\[]\s*(?:about|around|roughly|approximately|or|some|nearly)?\s*", gap
+                )
+                and f.unit != pf.unit and f.unit not in ("%", "pp") and pf.unit not in ("%", "pp")
+            ):
                 qual = " ".join(w for w in [qual, "equivalent"] if w)
                 rows[i] = (f, psubj, pyear, qual, root)
         for f, subject, year, qualifier, _ in rows:

@@ -40,7 +40,8 @@ from ..records import Mention
 
 # Labels that name something; numbers, dates and money belong to other layers.
 NAMED_LABELS = frozenset(
-    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
+     "LANGUAGE"}
 )
 # Title words cut from the front of a PERSON span and remembered as the person's role.
 TITLE_WORDS = frozenset(
@@ -112,8 +113,9 @@ _POSSESSIVE = ("'s", "’s", "'", "’")
 _NUMBER = re.compile(r"^[+-]?\d[\d.,:/-]*$")
 _DATE = re.compile(r"^(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})$")
 _MONTHS = frozenset(
-    "jan jan. feb feb. mar mar. apr apr. may jun june jul july aug aug. sep sep. sept sept. oct oct. "
-    "nov nov. dec dec. january february march april august september october november december".split()
+    "jan jan. feb feb. mar mar. apr apr. may jun june jul july aug aug. sep sep. sept sept. "
+    "oct oct. nov nov. dec dec. "
+    "january february march april august september october november december".split()
 )
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 # Lower-case words that do occur in sports result rows and cricket scorecards.
@@ -165,7 +167,9 @@ def load_tables() -> Tables:
     countries |= {c for c, k in aliases.values() if k == "country"}
     family_first = frozenset(r["surname"] for r in _read_table("surnames_family_first.csv"))
     keep_upper = frozenset(a for a in aliases if a.replace(".", "").isupper() and " " not in a)
-    return Tables(aliases, folded, capitals, cities, frozenset(countries), demonyms, family_first, keep_upper)
+    return Tables(
+        aliases, folded, capitals, cities, frozenset(countries), demonyms, family_first, keep_upper
+    )
 
 
 def _norm(text: str) -> str:
@@ -331,13 +335,18 @@ def _collect(parsed: Parsed, tables: Tables) -> tuple[list[_Cand], list[tuple[ob
         for doc, (_, base) in zip(nlp.pipe(t for t, _ in restored), restored, strict=True):
             views.append((doc, base, []))
             cands.extend(
-                _Cand(doc, e.start, e.end, base, e.label_) for e in doc.ents if e.label_ in NAMED_LABELS
+                _Cand(doc, e.start, e.end, base, e.label_)
+                for e in doc.ents
+                if e.label_ in NAMED_LABELS
             )
     return cands, views
 
 
 def _trim(c: _Cand, tables: Tables) -> bool:
-    """Cut "the", possessive 's, punctuation and (for persons) titles from the span; False if empty."""
+    """Cut "the", possessive 's, punctuation and (for persons) titles from the span.
+
+    Returns False if nothing is left.
+    """
     doc = c.doc
     while c.i < c.j and (doc[c.i].lower_ == "the" or doc[c.i].is_punct):
         c.i += 1
@@ -406,12 +415,18 @@ def _inside_org_name(c: _Cand) -> tuple[int, int] | None:
     i, j = c.i, c.j
     while i > sent.start and doc[i - 1].pos_ == "PROPN" and not doc[i - 1].ent_type_:
         i -= 1
-    while j < sent.end and doc[j].pos_ in ("PROPN", "NOUN") and doc[j].is_title and not doc[j].ent_type_:
+    while (
+        j < sent.end and doc[j].pos_ in ("PROPN", "NOUN") and doc[j].is_title
+        and not doc[j].ent_type_
+    ):
         j += 1
         if doc[j - 1].lower_ in ORG_HEADS:
             return i, j
     # "University of Tokyo", "Bank of China"
-    if i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].lower_ in ORG_HEADS and doc[i - 2].is_title:
+    if (
+        i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].lower_ in ORG_HEADS
+        and doc[i - 2].is_title
+    ):
         k = i - 2
         while k > sent.start and doc[k - 1].is_title and not doc[k - 1].ent_type_:
             k -= 1
@@ -536,12 +551,19 @@ def _roles_match(wanted: tuple[str, ...], role: tuple[str, ...]) -> bool:
         return False
     if set(wanted) <= set(role):
         return True
-    return wanted[-1] in LEADER_ROLES and any(r in LEADER_ROLES for r in role) and wanted[-1] == "leader"
+    return (
+        wanted[-1] in LEADER_ROLES
+        and any(r in LEADER_ROLES for r in role)
+        and wanted[-1] == "leader"
+    )
 
 
 def _descriptions(parsed: Parsed, cands: list[_Cand], tables: Tables) -> list[_Cand]:
     """Return role descriptions ("the Belarusian leader") resolved to the one person who fits."""
-    people = [c for c in cands if c.kind == "person" and len(c.name) >= 2 and c.role and c.role_country]
+    people = [
+        c for c in cands
+        if c.kind == "person" and len(c.name) >= 2 and c.role and c.role_country
+    ]
     if not people:
         return []
     taken = {(c.base + c.doc[c.i].idx) for c in cands}
@@ -563,12 +585,17 @@ def _descriptions(parsed: Parsed, cands: list[_Cand], tables: Tables) -> list[_C
             if not country:
                 continue
             role: list[str] = []
-            while k < len(doc) and (doc[k].lower_ in TITLE_WORDS or doc[k].lower_ in ROLE_FILLER) and len(role) < 4:
+            while (
+                k < len(doc)
+                and (doc[k].lower_ in TITLE_WORDS or doc[k].lower_ in ROLE_FILLER)
+                and len(role) < 4
+            ):
                 role.append(doc[k].lower_)
                 k += 1
             if not role or role[-1] not in ROLE_HEADS:
                 continue
-            if k < len(doc) and doc[k].pos_ == "PROPN":  # "the Belarusian President Lukashenko": a title
+            # "the Belarusian President Lukashenko": a title
+            if k < len(doc) and doc[k].pos_ == "PROPN":
                 continue
             wanted = tuple(r for r in role if r not in ROLE_FILLER)
             start = chunk.start + tok.idx
@@ -656,7 +683,7 @@ def extract_entities(parsed: Parsed) -> list[Mention]:
 
 
 def _relabel_people(cands: list[_Cand], tables: Tables) -> None:
-    """Turn a name the model mislabelled (ORG, GPE ...) into a person when it names a known person."""
+    """Relabel as a person a name the model mislabelled (ORG, GPE ...) that names a known person."""
     names: set[str] = set()
     for c in cands:
         if c.kind == "person" and len(c.name) >= 2:
@@ -725,7 +752,8 @@ def _unlabelled_people(views, cands: list[_Cand], tables: Tables) -> list[_Cand]
             root = doc[i:j].root
             speaker = root.dep_ == "nsubj" and root.head.lower_ in SPEECH_VERBS
             apposed = (
-                root.dep_ == "appos" and (root.head.lower_ in ROLE_HEADS or root.head.lower_ in TITLE_WORDS)
+                root.dep_ == "appos"
+                and (root.head.lower_ in ROLE_HEADS or root.head.lower_ in TITLE_WORDS)
             )
             if (j - i == 1 and words[0] in known) or (
                 (speaker or (apposed and j - i >= 2))
@@ -807,7 +835,9 @@ def _rows(views, text: str, tables: Tables) -> tuple[list[_Cand], list[tuple[int
                     c.canonical = canonical if kind else " ".join(doc[i:j].text.split()).title()
                     c.country = country
                     out.append(c)
-                    claimed.append((base + doc[i].idx, base + doc[j - 1].idx + len(doc[j - 1].text)))
+                    claimed.append(
+                        (base + doc[i].idx, base + doc[j - 1].idx + len(doc[j - 1].text))
+                    )
                 continue
             # a table row has two numbers and no lower-case word (checked lazily: most
             # sentences fail at once)
@@ -865,7 +895,10 @@ def _dateline(toks, base: int, text: str) -> list[tuple[int, int]]:
     if toks[m].text == ",":
         m += 1
         r = m
-        while m < len(toks) and _is_cap_word(toks[m]) and toks[m].lower_ not in _MONTHS and m - r < 3:
+        while (
+            m < len(toks) and _is_cap_word(toks[m]) and toks[m].lower_ not in _MONTHS
+            and m - r < 3
+        ):
             m += 1
         if m > r:
             ranges.append((toks[r].i, toks[m - 1].i + 1))
@@ -873,7 +906,10 @@ def _dateline(toks, base: int, text: str) -> list[tuple[int, int]]:
         _DATE.match(toks[m].text) or toks[m].lower_ in _MONTHS or toks[m].text == "("
     ):
         return ranges
-    if m < len(toks) and toks[m].text == "," and m + 1 < len(toks) and toks[m + 1].lower_ in _MONTHS:
+    if (
+        m < len(toks) and toks[m].text == ","
+        and m + 1 < len(toks) and toks[m + 1].lower_ in _MONTHS
+    ):
         return ranges
     return []
 
@@ -889,12 +925,15 @@ def _table_row(doc, sent, base: int, tables: Tables) -> list[_Cand]:
             k += 1
             continue
         m = k
-        while m < len(toks) and (_is_cap_word(toks[m]) or (toks[m].text in ("-", "&") and m + 1 < len(toks)
-                                                          and _is_cap_word(toks[m + 1]))):
+        while m < len(toks) and (
+            _is_cap_word(toks[m])
+            or (toks[m].text in ("-", "&") and m + 1 < len(toks) and _is_cap_word(toks[m + 1]))
+        ):
             m += 1
         words = [t.text for t in toks[k:m]]
         if (
-            all(len(w) <= 3 and w.isupper() for w in words) and not lookup_place(" ".join(words), tables)[0]
+            all(len(w) <= 3 and w.isupper() for w in words)
+            and not lookup_place(" ".join(words), tables)[0]
         ) or all(w.lower() in _MONTHS or w.lower() in _WEEKDAYS for w in words):
             k = m  # column headers (W L PCT GB) and dates
             continue
@@ -934,7 +973,8 @@ def corpus_short_forms(
     Within an article a short form is resolved from that article's text; this settles the ones an
     article never introduced, using the whole corpus, and only when no other person fits.
 
-    >>> corpus_short_forms(["Joe Biden", "Biden", "Li Mingjiang", "Li Hui", "Li", "Xi", "Xi Jinping"])
+    >>> corpus_short_forms(["Joe Biden", "Biden", "Li Mingjiang", "Li Hui", "Li", "Xi",
+    ...                     "Xi Jinping"])
     {'Biden': 'Joe Biden', 'Xi': 'Xi Jinping'}
     """
     tables = tables or load_tables()
@@ -947,7 +987,8 @@ def corpus_short_forms(
             continue
         fits = {
             " ".join(f) for f in fulls
-            if f[-1] == name or (f[0] == name and (name not in last_tokens or name in tables.family_first))
+            if f[-1] == name
+            or (f[0] == name and (name not in last_tokens or name in tables.family_first))
         }
         if len(fits) == 1:
             out[name] = fits.pop()

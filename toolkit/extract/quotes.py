@@ -628,7 +628,7 @@ class _Resolver:
             for pos, full in reversed(self.persons):
                 if pos < start and full.split()[-1] == words[-1] and full != name:
                     return full
-            for pos, full in self.persons:
+            for _pos, full in self.persons:
                 if full.split()[-1] == words[-1] or words[-1] in full.split():
                     return full if len(full) >= len(name) else name
             if len(words) == 1:
