@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test notebooks clean
+.PHONY: help install run test lint notebooks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ run: $(STAMP) ## the main job: load and annotate seeds/, execute the notebooks, 
 
 test: $(STAMP) ## run the whole test suite (unit, case files, notebooks, evaluation floors)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## check the code with ruff (config in pyproject.toml)
+	$(BIN)/ruff check toolkit tests benchmarks seeds
 
 notebooks: $(STAMP) ## re-execute the curated notebooks in place (refreshes their stored outputs)
 	$(BIN)/toolkit notebooks
