@@ -13,6 +13,7 @@ from toolkit.errors import CodebookError
 from toolkit.stance import (
     _frame_sentences,
     apply_human,
+    candidate_units,
     code_text,
     cohen_kappa,
     evaluate_stance,
@@ -334,10 +335,10 @@ def test_stance_by_speaker_and_outlet() -> None:
 def test_sheet_roundtrip_agreement_and_human_override(tmp_path: Path) -> None:
     corpus = _corpus()
     df = stance(corpus)
-    hidden = stance_sheet(df, corpus)
+    hidden = stance_sheet(df, corpus, frame="machine")
     assert (hidden["machine"] == "").all() and (hidden["human"] == "").all()
     assert "said Li" in hidden.loc[hidden["unit"] == "quote", "context"].iloc[0]
-    sheet = stance_sheet(df, corpus, show_machine=True)
+    sheet = stance_sheet(df, corpus, show_machine=True, frame="machine")
     sheet["human"] = ["neutral", "against", "none"]
     path = tmp_path / "sheet.csv"
     sheet.to_csv(path, index=False)
@@ -400,3 +401,39 @@ def test_evaluate_stance_reports_each_sheet() -> None:
     assert result["seed"]["n"] == 29 and result["seed"]["cohen_kappa"] >= 0.57
     if SHARED.exists():
         assert result["tune"]["n"] == 52
+
+
+def test_sheet_frame_lists_units_the_machine_left_out() -> None:
+    """The default frame adds every unit that names an actor, so agreement counts misses."""
+    corpus = _corpus()
+    df = stance(corpus)
+    machine_only = stance_sheet(df, corpus, frame="machine")
+    sheet = stance_sheet(df, corpus, show_machine=True)
+    assert set(machine_only["unit_key"]) < set(sheet["unit_key"])
+    extra = sheet[~sheet["unit_key"].isin(machine_only["unit_key"])]
+    # "We like football" names no actor; the sentence framing it does ("China" two before)
+    assert not extra.empty and set(extra["machine"]) == {"none"}
+    frame = candidate_units(corpus)
+    keys = {f"{r.article_id}:{r.unit}:{r.unit_id}" for r in frame.itertuples()}
+    assert set(extra["unit_key"]) <= keys and (frame["stance"] == "").all()
+    coded = sheet.assign(human=sheet["machine"].where(sheet["machine"] != "none", "against"))
+    result = stance_agreement(coded.drop(columns=["machine"]).assign(machine=""), stance_df=df)
+    assert result["n"] == len(sheet)
+    assert result["confusion"].loc["none", "against"] == len(extra)  # the misses are counted
+
+
+def test_sheet_sample_is_seeded_and_in_order() -> None:
+    corpus = _corpus()
+    df = stance(corpus)
+    full = stance_sheet(df, corpus)
+    one = stance_sheet(df, corpus, sample=2, seed=7)
+    assert len(one) == 2 and one.equals(stance_sheet(df, corpus, sample=2, seed=7))
+    order = [list(full["unit_key"]).index(k) for k in one["unit_key"]]
+    assert order == sorted(order)
+    assert len(stance_sheet(df, corpus, sample=99)) == len(full)
+
+
+def test_sheet_refuses_another_codebook() -> None:
+    corpus = _corpus()
+    with pytest.raises(ValueError, match="same codebook"):
+        stance_sheet(stance(corpus), corpus, codebook="western_sanctions")

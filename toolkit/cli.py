@@ -99,9 +99,12 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 def cmd_stance_sheet(args: argparse.Namespace) -> int:
     """Export the units a codebook finds about its target as a CSV sheet for hand coding.
 
-    Fill the empty `human` column (favor, against, neutral, or none for "not about the target"),
-    then read it back with toolkit.stance_agreement(sheet) for Cohen's kappa and a confusion
-    matrix. The machine label stays hidden unless --show-machine.
+    By default the sheet lists every quote and sentence that names one of the codebook's actors,
+    not only those the machine finds about the target, so the agreement you measure counts the
+    units it misses too (--frame machine lists only the machine's). --sample N draws N units at
+    random (--seed). Fill the empty `human` column (favor, against, neutral, or none for "not
+    about the target"), then `toolkit evaluate stance --sheet SHEET --articles ARTICLES` reports
+    Cohen's kappa and a confusion matrix. The machine label stays hidden unless --show-machine.
     """
     from .annotate import annotate
     from .io import write_csv
@@ -112,7 +115,9 @@ def cmd_stance_sheet(args: argparse.Namespace) -> int:
     if not len(result):
         return 1
     corpus = annotate(result, progress=not args.quiet)
-    sheet = stance_sheet(stance(corpus, args.codebook), corpus, show_machine=args.show_machine)
+    sheet = stance_sheet(stance(corpus, args.codebook), corpus, show_machine=args.show_machine,
+                         frame=args.frame, codebook=args.codebook, sample=args.sample,
+                         seed=args.seed)
     write_csv(sheet, args.out)
     print(f"wrote {len(sheet)} units to code into {args.out}")
     return 0
@@ -272,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_codebook_option(p)
     p.add_argument("--show-machine", action="store_true",
                    help="fill the machine column (hidden by default, so coders are not biased)")
+    p.add_argument("--frame", choices=["actor", "machine"], default="actor",
+                   help="actor (default): every unit naming one of the codebook's actors; "
+                   "machine: only the units the machine finds about the target")
+    p.add_argument("--sample", type=int, metavar="N", help="draw N units at random")
+    p.add_argument("--seed", type=int, default=0, help="random seed for --sample (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_stance_sheet)
 

@@ -108,7 +108,7 @@ import functools
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -950,17 +950,16 @@ def _narration(text: str, start: int, spans: list[tuple[int, int]]) -> str:
     return " … ".join(p.strip() for p in pieces if p.strip())
 
 
-def stance(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.DataFrame:
-    """Return one stance row per quote and per non-quote sentence about the codebook's target.
+def _units(corpus: Any, cb: Codebook) -> Iterator[dict[str, Any]]:
+    """Yield every unit the coder reads, article by article: each quote, then each sentence's
+    narration (quoted spans cut out, so no quote is coded twice; fewer than four words left gives
+    no unit).
 
-    ``corpus`` has DataFrames ``articles``, ``sentences``, ``quotes`` and optionally ``entities``
-    (attributes or mapping keys). Sentence units are coded on their narration only: quoted
-    spans are cut out, and a sentence with fewer than four words left (a quote plus "said Li")
-    gives no row, so no quote is counted twice. Columns: article_id, unit (quote|sentence),
-    unit_id, speaker ("narration: <outlet>" for sentences), target, stance, score, evidence,
-    polarity, text, start, end; sorted by article, position, unit.
+    Keys: article_id, unit, unit_id, speaker, text, start, end, context (the sentences read with
+    the unit: the ``context_sentences`` before it, and for a quote the narration of its own
+    sentence), actor_in_unit (the entities layer found an actor in the unit itself) and polarity
+    (the quotes table's, or None).
     """
-    cb = _codebook(codebook)
     articles, sentences = _frame(corpus, "articles"), _frame(corpus, "sentences")
     quotes, entities = _frame(corpus, "quotes"), _frame(corpus, "entities")
     outlet = {}
@@ -972,7 +971,6 @@ def stance(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.Data
         hit = entities[entities["canonical"].isin(cb.actor_entities)]
         for row in hit.itertuples(index=False):
             actor_spans.setdefault(row.article_id, []).append((int(row.start), int(row.end)))
-    rows = []
     article_ids = sorted(set(sentences.get("article_id", [])) | set(quotes.get("article_id", [])))
     for aid in article_ids:
         sents = (
@@ -984,50 +982,91 @@ def stance(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.Data
         q_rows = list(qs.itertuples(index=False)) if not qs.empty else []
         spans = actor_spans.get(aid, [])
 
-        def has_actor(s: int, e: int, outside: list[tuple[int, int]] = ()) -> bool:
+        def has_actor(s: int, e: int, outside: Sequence[tuple[int, int]] = (),
+                      spans: list[tuple[int, int]] = spans) -> bool:
             # for narration, a mention inside a quote is the quote's, not the narrator's
             return any(s <= a < e and not any(qs <= a < qe for qs, qe in outside)
-                       for a, _ in spans)  # noqa: B023
+                       for a, _ in spans)
 
-        def quote_context(q: Any) -> list[str]:
-            before = [r.text for r in s_rows if r.end <= int(q.start)]  # noqa: B023
-            own = [r.text for r in s_rows  # noqa: B023
-                   if r.start < int(q.end) and r.end > int(q.start)]
-            return before[-cb.context_sentences :] + _frame_sentences(q.text, own)
-
-        name = outlet.get(aid, aid)
         for q in q_rows:
-            call = code_text(
-                q.text, codebook=cb, context=quote_context(q), unit="quote",
-                actor_in_unit=has_actor(int(q.start), int(q.end)),
-            )
-            if not call.relevant:
-                continue
+            before = [r.text for r in s_rows if r.end <= int(q.start)]
+            own = [r.text for r in s_rows if r.start < int(q.end) and r.end > int(q.start)]
             pol = getattr(q, "polarity", None)
-            rows.append({
+            yield {
                 "article_id": aid, "unit": "quote", "unit_id": int(q.quote_id),
-                "speaker": getattr(q, "speaker", "") or "(unknown)", "target": cb.name,
-                "stance": call.stance, "score": call.score, "evidence": call.evidence,
-                "polarity": float(pol) if pol is not None and pol == pol else _polarity(q.text),
-                "text": q.text, "start": int(q.start), "end": int(q.end),
-            })
+                "speaker": getattr(q, "speaker", "") or "(unknown)", "text": q.text,
+                "start": int(q.start), "end": int(q.end),
+                "context": before[-cb.context_sentences :] + _frame_sentences(q.text, own),
+                "actor_in_unit": has_actor(int(q.start), int(q.end)),
+                "polarity": float(pol) if pol is not None and pol == pol else None,
+            }
+        name = outlet.get(aid, aid)
         for i, s in enumerate(s_rows):
             inside = [(int(q.start), int(q.end)) for q in q_rows
                       if q.start < s.end and q.end > s.start]
             text = _narration(s.text, int(s.start), inside) if inside else s.text
             if len(re.findall(r"[^\W\d_]{2,}", text)) < 4:
                 continue
-            context = [r.text for r in s_rows[max(0, i - cb.context_sentences) : i]]
-            call = code_text(text, codebook=cb, context=context,
-                             actor_in_unit=has_actor(int(s.start), int(s.end), inside))
-            if not call.relevant:
-                continue
-            rows.append({
+            yield {
                 "article_id": aid, "unit": "sentence", "unit_id": int(s.sentence_id),
-                "speaker": f"narration: {name}", "target": cb.name, "stance": call.stance,
-                "score": call.score, "evidence": call.evidence, "polarity": _polarity(text),
-                "text": text, "start": int(s.start), "end": int(s.end),
-            })
+                "speaker": f"narration: {name}", "text": text,
+                "start": int(s.start), "end": int(s.end),
+                "context": [r.text for r in s_rows[max(0, i - cb.context_sentences) : i]],
+                "actor_in_unit": has_actor(int(s.start), int(s.end), inside),
+                "polarity": None,
+            }
+
+
+def stance(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.DataFrame:
+    """Return one stance row per quote and per non-quote sentence about the codebook's target.
+
+    ``corpus`` has DataFrames ``articles``, ``sentences``, ``quotes`` and optionally ``entities``
+    (attributes or mapping keys). Sentence units are coded on their narration only: quoted
+    spans are cut out, and a sentence with fewer than four words left (a quote plus "said Li")
+    gives no row, so no quote is counted twice. Columns: article_id, unit (quote|sentence),
+    unit_id, speaker ("narration: <outlet>" for sentences), target, stance, score, evidence,
+    polarity, text, start, end; sorted by article, position, unit.
+    """
+    cb = _codebook(codebook)
+    rows = []
+    for u in _units(corpus, cb):
+        call = code_text(u["text"], codebook=cb, context=u["context"], unit=u["unit"],
+                         actor_in_unit=u["actor_in_unit"])
+        if not call.relevant:
+            continue
+        polarity = u["polarity"] if u["polarity"] is not None else _polarity(u["text"])
+        rows.append({
+            "article_id": u["article_id"], "unit": u["unit"], "unit_id": u["unit_id"],
+            "speaker": u["speaker"], "target": cb.name, "stance": call.stance,
+            "score": call.score, "evidence": call.evidence, "polarity": polarity,
+            "text": u["text"], "start": u["start"], "end": u["end"],
+        })
+    out = pd.DataFrame(rows, columns=STANCE_COLUMNS)
+    return out.sort_values(["article_id", "start", "unit", "unit_id"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def candidate_units(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.DataFrame:
+    """Return every unit that names one of the codebook's actors, in itself or in the sentences
+    read with it, whether or not the machine finds it about the target: the frame a hand-coding
+    sheet should draw from, so that coders also see the units the relevance rule misses.
+
+    Columns as ``stance`` (stance, score and evidence empty), same order.
+    """
+    cb = _codebook(codebook)
+    rows = []
+    for u in _units(corpus, cb):
+        if not u["actor_in_unit"] and not any(
+            _actor_terms(_tokens(text), text, cb) for text in [u["text"], *u["context"]]
+        ):
+            continue
+        rows.append({
+            "article_id": u["article_id"], "unit": u["unit"], "unit_id": u["unit_id"],
+            "speaker": u["speaker"], "target": cb.name, "stance": "", "score": float("nan"),
+            "evidence": "", "polarity": u["polarity"], "text": u["text"], "start": u["start"],
+            "end": u["end"],
+        })
     out = pd.DataFrame(rows, columns=STANCE_COLUMNS)
     return out.sort_values(["article_id", "start", "unit", "unit_id"], kind="stable").reset_index(
         drop=True
@@ -1081,16 +1120,48 @@ def stance_by(
 
 
 def stance_sheet(
-    stance_df: pd.DataFrame, corpus: Any, *, show_machine: bool = False
+    stance_df: pd.DataFrame,
+    corpus: Any,
+    *,
+    show_machine: bool = False,
+    frame: Literal["actor", "machine"] = "actor",
+    codebook: Codebook | str = "china_mediation",
+    sample: int | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Return a hand-coding sheet: one row per unit with its context and an empty ``human``.
 
-    ``context`` is the sentence before, the unit's own sentence(s) and the sentence after.
-    ``machine`` is blank unless ``show_machine`` (coders should not see it when measuring).
+    ``frame="actor"`` (default) lists every unit that names one of the codebook's actors
+    (``candidate_units``) as well as every unit in ``stance_df``, so coders also code the units
+    the machine left out and agreement counts its misses; ``frame="machine"`` lists only the
+    units in ``stance_df`` (agreement then says nothing about missed units). ``codebook`` must be
+    the one ``stance_df`` was coded with. ``sample`` draws that many units at random
+    (``random.Random(seed)``), kept in article order. ``context`` is the sentence before, the
+    unit's own sentence(s) and the sentence after. ``machine`` is blank unless ``show_machine``
+    (coders should not see it when measuring); a unit the machine left out is ``none``.
     """
+    import random
+
+    cb = _codebook(codebook)
+    targets = set(stance_df["target"]) if "target" in stance_df else set()
+    if targets - {cb.name}:
+        raise ValueError(
+            f"the stance table was coded with codebook {', '.join(sorted(targets))}, the sheet "
+            f"was asked for {cb.name}: pass the same codebook to both"
+        )
+    units = stance_df
+    if frame == "actor":
+        units = pd.concat([stance_df, candidate_units(corpus, cb)], ignore_index=True)
+        units = units.drop_duplicates(["article_id", "unit", "unit_id"], keep="first")
+        units = units.sort_values(["article_id", "start", "unit", "unit_id"], kind="stable")
+    elif frame != "machine":
+        raise ValueError(f"frame must be 'actor' or 'machine', not {frame!r}")
+    if sample is not None and sample < len(units):
+        keep = sorted(random.Random(seed).sample(range(len(units)), sample))
+        units = units.iloc[keep]
     sentences = _frame(corpus, "sentences")
     rows = []
-    for r in stance_df.itertuples(index=False):
+    for r in units.itertuples(index=False):
         context = ""
         if not sentences.empty:
             sents = sentences[sentences["article_id"] == r.article_id].sort_values("start")
@@ -1102,7 +1173,8 @@ def stance_sheet(
         rows.append({
             "unit_key": f"{r.article_id}:{r.unit}:{r.unit_id}", "article_id": r.article_id,
             "unit": r.unit, "unit_id": r.unit_id, "speaker": r.speaker, "text": r.text,
-            "context": context, "machine": r.stance if show_machine else "", "human": "",
+            "context": context, "machine": (r.stance or "none") if show_machine else "",
+            "human": "",
         })
     return pd.DataFrame(rows, columns=SHEET_COLUMNS)
 
