@@ -217,6 +217,69 @@ def test_sigkill_at_many_points_of_annotate_loses_nothing(tmp_path):
     print("annotate kill points (fraction, killed mid-run, files already new):", outcomes)
 
 
+def _kill_when(args: list[str], cwd: Path, ready, timeout: float, delay: float) -> bool:
+    """Run, SIGKILL ``delay`` seconds after ``ready()`` first holds; return whether it did."""
+    proc = _start(args, cwd)
+    deadline = time.monotonic() + timeout
+    seen = False
+    while time.monotonic() < deadline and proc.poll() is None and not seen:
+        seen = ready()
+    until = time.monotonic() + delay
+    while time.monotonic() < until and proc.poll() is None:
+        pass  # busy-wait: a sleep's wake-up jitter is as long as the delay itself
+    alive = proc.poll() is None
+    _kill_tree(proc)
+    return seen and alive
+
+
+def _datasets(folder: Path) -> dict[str, dict[str, bytes]]:
+    """Return each visible Parquet dataset folder under ``folder`` (table -> its files)."""
+    return {d.name: _snapshot(d) for d in sorted(folder.iterdir())
+            if d.is_dir() and not d.name.startswith(".")}
+
+
+@pytest.mark.slow
+def test_sigkill_while_writing_article_partitions_loses_nothing(tmp_path):
+    """``--partition-by-article``: killed at several points, every table's dataset is the old
+    run's or the new run's, whole; at most one table (the one between its two renames) is
+    missing; the next run sweeps what the killed one left and completes."""
+    old_in = _write_corpus(tmp_path / "old-in", 3)
+    new_in = _write_corpus(tmp_path / "new-in", 6)
+    options = ["--no-cache", "--quiet", "--format", "parquet", "--partition-by-article"]
+    _run_to_completion(["annotate", *old_in, "--out", str(tmp_path / "old"), *options], tmp_path)
+    duration = _run_to_completion(["annotate", *new_in, "--out", str(tmp_path / "new"),
+                                   *options], tmp_path)
+    old, new = _datasets(tmp_path / "old"), _datasets(tmp_path / "new")
+    assert set(old) == set(new) and len(old) >= 6
+    assert all(old[t] != new[t] for t in ("articles", "sentences", "entities"))
+
+    outcomes = []
+    changed = [t for t in old if old[t] != new[t]]
+    for i, point in enumerate((0.5, 0.9, "staging+0", "staging+0.01", "staging+0.03", "swap+0")):
+        out = tmp_path / f"kill-{i}"
+        shutil.copytree(tmp_path / "old", out)
+        args = ["annotate", *new_in, "--out", str(out), *options]
+        if isinstance(point, float):
+            alive = _kill_after(args, tmp_path, point * duration)
+        elif point.startswith("staging"):  # while the workers' files go into staging folders
+            alive = _kill_when(args, tmp_path, lambda o=out: any(o.glob(".*.partial-*")),
+                               timeout=5 * duration, delay=float(point.split("+")[1]))
+        else:  # as soon as the first dataset has been swapped in
+            alive = _kill_at_first_write(args, tmp_path, out, timeout=5 * duration)
+        after = _datasets(out)
+        assert set(after) <= set(old) and len(after) >= len(old) - 1, (point, sorted(after))
+        for table, files in after.items():
+            assert files in (old[table], new[table]), f"kill at {point}: {table} is mixed"
+        outcomes.append((point, alive, sum(after.get(t) == new[t] for t in changed)))
+    assert all(alive for _, alive, _ in outcomes), outcomes  # every kill landed mid-run
+    assert outcomes[-1][2] >= 1, outcomes  # the swap kill saw a new dataset in place
+    # the next run over a killed folder removes the leftovers and writes the new datasets
+    _run_to_completion(["annotate", *new_in, "--out", str(out), *options], tmp_path)
+    assert _datasets(out) == new
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and "partial" in p.name]
+    print("partition kill points (point, killed mid-run, tables already new):", outcomes)
+
+
 # ------------------------------------------------------------------------------------ toolkit run
 
 
