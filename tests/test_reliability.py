@@ -463,6 +463,7 @@ def _evil_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # no output left empty by the sanitizer
 def test_article_markup_does_not_survive_into_the_html_report(tmp_path):
     from toolkit.run import html_report
 

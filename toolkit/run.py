@@ -130,6 +130,15 @@ def _report_sanitizer():
         def sanitize_html_tags(self, html_str):
             return super().sanitize_html_tags(_ACTIVE_BLOCKS.sub("", html_str))
 
+        def preprocess_cell(self, cell, resources, cell_index):
+            cell, resources = super().preprocess_cell(cell, resources, cell_index)
+            # an output left with no type it may show (an SVG or script only) is dropped whole,
+            # rather than handed to the template as an empty, unrepresentable output
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if o.output_type == "stream"
+                                or o.output_type == "error" or o.get("data")]
+            return cell, resources
+
     return ReportSanitizer(tags=sorted(_REPORT_TAGS), attributes=_REPORT_ATTRIBUTES, strip=True)
 
 
