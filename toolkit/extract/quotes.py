@@ -129,6 +129,15 @@ _TITLES = frozenset(
     "ambassador foreign defense defence chairman chairwoman leader the".split()
 )
 
+# head nouns of a speaker described as an organisation ("the UK's biggest mortgage lender"):
+# not the place that modifies them. Which organisation "the company" is stays open: resolving it
+# to the organisation an article names most was right 16 times in 21 on business news and once in
+# 9 on politics and sport, too often wrong to name a speaker.
+_ORG_DESCRIPTIONS = frozenset(  # lower case: "Group" in "the Vestey Group" is part of a name
+    "company firm group club bank carrier airline retailer maker giant broadcaster chain "
+    "operator lender insurer manufacturer producer supplier".split()
+)
+
 _OPEN_DOUBLE = "“„«"
 _CLOSE_DOUBLE = "”»"
 _STRAIGHT = '"'
@@ -617,6 +626,12 @@ class _Resolver:
 
     def canonical(self, start: int, end: int, text: str) -> str:
         m = self.mention_at(start, end)
+        if _describes_organization(text) and m is not None and m.kind in ("country", "place",
+                                                                          "group"):
+            # "China's biggest jet fuel supplier said", "the German club said": the speaker is
+            # the organisation described; the place or people named in it only modify it (the
+            # description stays: which organisation it is, the article may not say)
+            return _strip_titles(text)
         if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person"):
             return m.canonical
         name = _strip_titles(m.canonical if m is not None and m.canonical else text)
@@ -636,6 +651,19 @@ class _Resolver:
                     if pos < start and full.split()[-1] == words[-1]:
                         return full
         return name
+
+
+def _describes_organization(text: str) -> bool:
+    """Return True when ``text`` is a description ending on an organisation noun ("the firm",
+    "the UK's biggest mortgage lender"), not a name ("the Vestey Group").
+
+    >>> _describes_organization("China's biggest jet fuel supplier")
+    True
+    >>> _describes_organization("the Vestey Group")
+    False
+    """
+    words = text.split()
+    return bool(words) and words[-1] in _ORG_DESCRIPTIONS
 
 
 def _strip_titles(text: str) -> str:
