@@ -11,6 +11,7 @@ import pytest
 
 from toolkit.errors import CodebookError
 from toolkit.stance import (
+    Codebook,
     _frame_sentences,
     apply_human,
     candidate_units,
@@ -180,22 +181,23 @@ def test_hedge_expectation_and_presentation() -> None:
     assert call.relevant and call.stance == "neutral"
 
 
-def test_other_actors_key_is_part_of_the_schema(tmp_path: Path) -> None:
+def _acme_codebook(tmp_path: Path, relevance_line: str) -> Codebook:
+    """Return a one-actor test codebook (Acme, mergers) with one more [relevance] key."""
     path = tmp_path / "cb.toml"
     path.write_text("[target]\nname='x'\n[relevance]\nactor=['acme']\ntopic=['merger']\n"
-                    "other_actors=['globex']\n[favor]\n'good'=1\n[against]\n'bad'=1\n",
+                    f"{relevance_line}\n[favor]\n'good'=1\n[against]\n'bad'=1\n",
                     encoding="utf-8")
-    cb = load_codebook(path)
+    return load_codebook(path)
+
+
+def test_other_actors_key_is_part_of_the_schema(tmp_path: Path) -> None:
+    cb = _acme_codebook(tmp_path, "other_actors=['globex']")
     assert code_text("Acme says the merger is good.", codebook=cb).relevant
     assert not code_text("Acme fell while Globex said its merger is good.", codebook=cb).relevant
 
 
 def test_not_actor_key_is_part_of_the_schema(tmp_path: Path) -> None:
-    path = tmp_path / "cb.toml"
-    path.write_text("[target]\nname='x'\n[relevance]\nactor=['acme']\ntopic=['merger']\n"
-                    "not_actor=['acme road']\n[favor]\n'good'=1\n[against]\n'bad'=1\n",
-                    encoding="utf-8")
-    cb = load_codebook(path)
+    cb = _acme_codebook(tmp_path, "not_actor=['acme road']")
     # (not "Acme says ...": narration of the actor's own praise is its claim, rule 6)
     assert code_text("Acme's merger is good.", codebook=cb).stance == "favor"
     assert not code_text("On Acme Road the merger is good.", codebook=cb).relevant
