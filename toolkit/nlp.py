@@ -89,9 +89,10 @@ class RulePOS:
         self.single: list[tuple[int, dict, dict]] = []  # (rule index, tests, attrs to set)
         self.multi = Matcher(vocab)
         self.multi_attrs: dict[int, tuple[int, dict]] = {}  # rule index -> (token index, attrs)
-        # each multi-token pattern's first-token tests: the Matcher (which builds a Token object
-        # per token, a third of this component's time) only runs on a doc where one can match
-        self.multi_first: list[dict | None] = []
+        # each multi-token pattern's first-token tests as (column in the row, "in" test?, values):
+        # the Matcher (which builds a Token object per token, a third of this component's time)
+        # only runs on a doc where one can match
+        self.multi_first: list[list[tuple[int, bool, frozenset]] | None] = []
         self.lowers: set[int] = set()  # LOWER values some rule tests; others are all alike
         for i, rule in enumerate(patterns):
             attrs = {k: strings.add(v) for k, v in rule["attrs"].items()
@@ -111,8 +112,9 @@ class RulePOS:
                     self.multi_attrs[i] = (rule.get("index", 0), attrs)
                     first = pattern[0]
                     if set(first) <= set(self._KEYS):
-                        self.multi_first.append(
-                            {k: self._test(k, v, strings) for k, v in first.items()})
+                        tests = {k: self._test(k, v, strings) for k, v in first.items()}
+                        self.multi_first.append([(self._KEYS.index(k), op == "in", vals)
+                                                 for k, (op, vals) in tests.items()])
                     else:  # a test this component cannot pre-check: always run the Matcher
                         self.multi_first.append(None)
         self.memo: dict[tuple, tuple[int, dict]] = {}
@@ -137,10 +139,9 @@ class RulePOS:
 
     def _multi_may_match(self, rows: list) -> bool:
         """Return True unless no token passes the first-token tests of any multi-token pattern."""
-        for tests in self.multi_first:
-            if tests is None:
+        for cols in self.multi_first:
+            if cols is None:
                 return True
-            cols = [(self._KEYS.index(k), op == "in", vals) for k, (op, vals) in tests.items()]
             if any(all((row[c] in vals) == want for c, want, vals in cols) for row in rows):
                 return True
         return False

@@ -1035,12 +1035,23 @@ def stance(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.Data
         if not call.relevant:
             continue
         polarity = u["polarity"] if u["polarity"] is not None else _polarity(u["text"])
-        rows.append({
-            "article_id": u["article_id"], "unit": u["unit"], "unit_id": u["unit_id"],
-            "speaker": u["speaker"], "target": cb.name, "stance": call.stance,
-            "score": call.score, "evidence": call.evidence, "polarity": polarity,
-            "text": u["text"], "start": u["start"], "end": u["end"],
-        })
+        rows.append(_stance_row(u, cb, call.stance, call.score, call.evidence, polarity))
+    return _stance_frame(rows)
+
+
+def _stance_row(u: dict[str, Any], cb: Codebook, stance: str, score: float, evidence: str,
+                polarity: float | None) -> dict[str, Any]:
+    """Return a stance-table row (STANCE_COLUMNS) for unit ``u`` of ``_units``."""
+    return {
+        "article_id": u["article_id"], "unit": u["unit"], "unit_id": u["unit_id"],
+        "speaker": u["speaker"], "target": cb.name, "stance": stance, "score": score,
+        "evidence": evidence, "polarity": polarity, "text": u["text"], "start": u["start"],
+        "end": u["end"],
+    }
+
+
+def _stance_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return the rows as a stance table, sorted by article, position, unit."""
     out = pd.DataFrame(rows, columns=STANCE_COLUMNS)
     return out.sort_values(["article_id", "start", "unit", "unit_id"], kind="stable").reset_index(
         drop=True
@@ -1061,16 +1072,8 @@ def candidate_units(corpus: Any, codebook: Codebook | str = "china_mediation") -
             _actor_terms(_tokens(text), text, cb) for text in [u["text"], *u["context"]]
         ):
             continue
-        rows.append({
-            "article_id": u["article_id"], "unit": u["unit"], "unit_id": u["unit_id"],
-            "speaker": u["speaker"], "target": cb.name, "stance": "", "score": float("nan"),
-            "evidence": "", "polarity": u["polarity"], "text": u["text"], "start": u["start"],
-            "end": u["end"],
-        })
-    out = pd.DataFrame(rows, columns=STANCE_COLUMNS)
-    return out.sort_values(["article_id", "start", "unit", "unit_id"], kind="stable").reset_index(
-        drop=True
-    )
+        rows.append(_stance_row(u, cb, "", float("nan"), "", u["polarity"]))
+    return _stance_frame(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1152,8 +1155,7 @@ def stance_sheet(
     units = stance_df
     if frame == "actor":
         units = pd.concat([stance_df, candidate_units(corpus, cb)], ignore_index=True)
-        units = units.drop_duplicates(["article_id", "unit", "unit_id"], keep="first")
-        units = units.sort_values(["article_id", "start", "unit", "unit_id"], kind="stable")
+        units = _stance_frame(units.drop_duplicates(["article_id", "unit", "unit_id"]))
     elif frame != "machine":
         raise ValueError(f"frame must be 'actor' or 'machine', not {frame!r}")
     if sample is not None and sample < len(units):
