@@ -77,25 +77,18 @@ def run_chunks(
 ) -> Iterator:  # Iterator[toolkit.annotate.ChunkResult]
     """Yield the result of annotating each chunk of articles on a dask.distributed cluster."""
     _distributed()
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     from .annotate import annotate_chunk, pipeline_fingerprint
 
     if not chunks:
         return
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
-        client = Client(cluster)
-    try:
+    with cluster_address(scheduler, workers=workers) as address, Client(address) as client:
         ours = pipeline_fingerprint()
         theirs = client.run(_worker_fingerprint)
         if not theirs:
-            raise ToolkitError(f"the dask scheduler {scheduler} has no workers: start some with "
-                               f"`dask worker {scheduler}`")
+            raise ToolkitError(f"the dask scheduler {address} has no workers: start some with "
+                               f"`dask worker {address}`")
         differ = sorted(w for w, fp in theirs.items() if fp != ours)
         if differ:
             raise ToolkitError(
@@ -108,10 +101,6 @@ def run_chunks(
             result = future.result()
             future.release()  # results stream: the cluster keeps no finished chunk
             yield result
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def write_datasets_on_cluster(
