@@ -22,7 +22,6 @@ never trusted. When segments pile up they are merged into one.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import write_atomic
+from .io import parquet_bytes, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +158,7 @@ class AnnotationCache:
         tables = {"keys": pd.DataFrame({KEY_COLUMN: sorted(set(keys))}), **frames}
         checksums = {}
         for name, path in files.items():
-            buffer = io.BytesIO()
-            tables[name].to_parquet(buffer, index=False)
-            data = buffer.getvalue()
+            data = parquet_bytes(tables[name])
             write_atomic(path, lambda fh, data=data: fh.write(data))
             checksums[name] = hashlib.sha256(data).hexdigest()
         manifest = {"fingerprint": self.fingerprint, "sha256": checksums,

@@ -94,7 +94,13 @@ def split_names(names: str) -> list[str]:
     return [n.strip(" .") for n in _NAME_SPLIT.split(names) if n.strip(" .")]
 
 
-def _norm(s: str) -> str:
+def norm_key(s: str) -> str:
+    """Return ``s`` case-folded with every run of non-word characters one space: the key two
+    texts that differ only in case, punctuation or spacing share.
+
+    >>> norm_key("China's  PLAN, ok?")
+    'china s plan ok'
+    """
     return re.sub(r"\W+", " ", s.casefold()).strip()
 
 
@@ -151,7 +157,7 @@ def clean_blocks(blocks: list[str], *, title: str = "", title_in_body: bool = Fa
     if title_in_body and not title and blocks:
         first = blocks.pop(0)
         second = blocks[0] if blocks else ""
-        if second and first != second and _norm(first).endswith(_norm(second)):
+        if second and first != second and norm_key(first).endswith(norm_key(second)):
             # "Home News <headline>": navigation glued in front of the headline
             crumb = first[: len(first) - len(second)].strip()
             out.removed.append(Removed(crumb, "breadcrumb"))
@@ -163,12 +169,11 @@ def clean_blocks(blocks: list[str], *, title: str = "", title_in_body: bool = Fa
     seen_body = False
     for i, block in enumerate(blocks):
         reason = _boilerplate_reason(block, out, first_blocks=not seen_body)
-        if reason is None and not seen_body and out.title and _norm(block) == _norm(out.title):
+        if (reason is None and not seen_body and out.title
+                and norm_key(block) == norm_key(out.title)):
             reason = "headline repeated"
-        if reason is None and is_heading(block) and i + 1 < len(blocks):
-            reason = "heading line"
-        if reason is None and is_heading(block) and i + 1 == len(blocks):
-            reason = "heading line at the end"
+        if reason is None and is_heading(block):
+            reason = "heading line" if i + 1 < len(blocks) else "heading line at the end"
         if reason:
             out.removed.append(Removed(block, reason))
         else:

@@ -12,26 +12,23 @@ from . import paths
 from .loader import DEFAULT_MAX_BYTES, LoadResult, load_articles
 
 
-def _add_load_options(p: argparse.ArgumentParser, *, default_seeds: bool = False) -> None:
+def _add_load_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "paths", nargs="*" if default_seeds else "+", metavar="PATH",
-        help="article files or folders (.txt .md .html .json .jsonl .csv), searched recursively"
-        + (f"; default: {paths.SEEDS_DIR}" if default_seeds else ""),
+        "paths", nargs="+", metavar="PATH",
+        help="article files or folders (.txt .md .html .json .jsonl .csv), searched recursively",
     )
     p.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1024 / 1024,
                    help="skip files larger than this many megabytes (default: %(default)g)")
 
 
 def _add_codebook_option(p: argparse.ArgumentParser, extra: str = "") -> None:
-    p.add_argument("--codebook", default="china_mediation", metavar="NAME_OR_PATH",
+    p.add_argument("--codebook", default=paths.DEFAULT_CODEBOOK, metavar="NAME_OR_PATH",
                    help="stance codebook: a name in toolkit/data/codebooks or a TOML path "
                    f"(default: %(default)s{extra})")
 
 
 def _load(args: argparse.Namespace) -> LoadResult:
-    sources = args.paths or [paths.SEEDS_DIR]
-    result = load_articles(sources, max_bytes=int(args.max_mb * 1024 * 1024))
-    return result
+    return load_articles(args.paths, max_bytes=int(args.max_mb * 1024 * 1024))
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -199,15 +196,11 @@ def format_scores(scores: dict) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job: load and annotate the articles (default: seeds/), execute every notebook on
     them, export the figures, and write the executed notebooks and an HTML report."""
-    from .errors import ToolkitError
     from .run import run
 
-    try:
-        result = run(args.articles, out_dir=args.out, figures_dir=args.figures,
-                     codebook=args.codebook, workers=args.workers)
-    except ToolkitError as err:
-        print(f"toolkit run: {err}", file=sys.stderr)
-        return 1
+    # a ToolkitError is reported by main() as "toolkit run: ..." with exit status 1
+    result = run(args.articles, out_dir=args.out, figures_dir=args.figures,
+                 codebook=args.codebook, workers=args.workers)
     print(f"done: {len(result.tables)} tables, {len(result.notebooks)} notebooks, "
           f"{len(result.figures)} figure files; report: {result.report}")
     return 0
@@ -216,15 +209,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_notebooks(args: argparse.Namespace) -> int:
     """Re-execute the curated notebooks in place, so their stored outputs are current (for
     maintainers: the test suite compares these outputs with a fresh run)."""
-    from .errors import ToolkitError
     from .run import refresh_notebooks
 
-    try:
-        for nb in refresh_notebooks():
-            print(f"executed {nb}")
-    except ToolkitError as err:
-        print(f"toolkit notebooks: {err}", file=sys.stderr)
-        return 1
+    for nb in refresh_notebooks():  # a ToolkitError is reported by main()
+        print(f"executed {nb}")
     return 0
 
 

@@ -40,8 +40,9 @@ from typing import IO, Literal
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TableFormat", "atomic_path", "read_table", "staging_dir", "sweep_stale", "write_atomic",
-           "write_csv", "write_datasets", "write_many", "write_partitions", "write_table"]
+__all__ = ["TableFormat", "atomic_path", "parquet_bytes", "read_table", "staging_dir",
+           "sweep_stale", "write_atomic", "write_csv", "write_datasets", "write_many",
+           "write_partitions", "write_table"]
 
 TableFormat = Literal["csv", "parquet", "both"]
 Writer = Callable[[IO[bytes]], object]
@@ -232,7 +233,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     staging = staging_dir()
-    tmp = staging / f"{path.name}.tmp"
+    tmp = staging / path.name  # the folder is private: the target's own name and suffix
     try:
         yield tmp
         with open(tmp, "rb") as src:
@@ -276,7 +277,8 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     return write_atomic(path, lambda fh: fh.write(data))
 
 
-def _parquet_bytes(df: pd.DataFrame) -> bytes:
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """Return ``df`` as the bytes of a Parquet file (no index)."""
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     return buf.getvalue()
@@ -294,7 +296,7 @@ def write_table(df: pd.DataFrame, out_dir: str | os.PathLike, name: str,
     if fmt in ("csv", "both"):
         written.append(write_csv(df, out_dir / f"{name}.csv"))
     if fmt in ("parquet", "both"):
-        data = _parquet_bytes(df)
+        data = parquet_bytes(df)
         written.append(write_atomic(out_dir / f"{name}.parquet", lambda fh: fh.write(data)))
         if (out_dir / name / _SCHEMA_FILE).is_file():
             _retire(out_dir / name)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .article import Article
-from .cleaning import clean_blocks, normalize_text, split_blocks, split_names
+from .cleaning import clean_blocks, norm_key, normalize_text, split_blocks, split_names
 from .errors import ArticleFormatError
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def load_articles(
             result.skipped.append(Skipped(err.path, err.reason, err.where))
             continue
         for article in articles:
-            key = re.sub(r"\W+", " ", article.text.casefold()).strip()
+            key = norm_key(article.text)
             if key in seen_text:
                 result.skipped.append(
                     Skipped(article.path, f"duplicate of article {seen_text[key]}; kept once",

@@ -7,6 +7,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 CODEBOOK_DIR = DATA_DIR / "codebooks"
+DEFAULT_CODEBOOK = "china_mediation"  # the codebook in CODEBOOK_DIR used when none is named
 
 # The project checkout (only meaningful when the package is used from a clone, which is how the
 # notebooks and `toolkit run` use it).

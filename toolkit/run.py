@@ -60,10 +60,9 @@ def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
     from papermill.exceptions import PapermillExecutionError
 
     with atomic_path(dst) as tmp:
-        tmp_nb = tmp.with_suffix(".ipynb")
         try:
             papermill.execute_notebook(
-                str(src), str(tmp_nb), parameters=parameters, kernel_name="python3",
+                str(src), str(tmp), parameters=parameters, kernel_name="python3",
                 progress_bar=False, log_output=False, cwd=str(src.parent),
             )
         except PapermillExecutionError as err:
@@ -72,10 +71,7 @@ def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
                 f"(the executed notebook up to the failure is not kept; open {src.name} in "
                 "JupyterLab with the same parameters to see it)"
             ) from None
-        finally:
-            if tmp_nb.exists():
-                strip_volatile(tmp_nb)
-                os.replace(tmp_nb, tmp)
+        strip_volatile(tmp)
     return dst
 
 
@@ -177,7 +173,7 @@ def run(
     *,
     out_dir: str | os.PathLike = paths.BUILD_DIR / "run",
     figures_dir: str | os.PathLike | None = None,
-    codebook: str = "china_mediation",
+    codebook: str = paths.DEFAULT_CODEBOOK,
     workers: int = 1,
     say: Callable[[str], None] = print,
 ) -> RunResult:
@@ -218,10 +214,11 @@ def run(
     saved_env = os.environ.get("TOOLKIT_FIGURES_DIR")
     os.environ["TOOLKIT_FIGURES_DIR"] = str(staging)
     try:
-        for i, nb in enumerate(notebooks(), start=1):
-            say(f"[3/4] notebook {i}/{len(notebooks())}: {nb.name}")
-            params = {"articles": [str(s) for s in sources], "codebook": codebook,
-                      "cache_dir": str(cache)}
+        todo = notebooks()
+        params = {"articles": [str(s) for s in sources], "codebook": codebook,
+                  "cache_dir": str(cache)}
+        for i, nb in enumerate(todo, start=1):
+            say(f"[3/4] notebook {i}/{len(todo)}: {nb.name}")
             executed.append(execute_notebook(nb, out_dir / "notebooks" / nb.name, params))
         figures_dir.mkdir(parents=True, exist_ok=True)
         # copied in through toolkit.io: staging may be on another file system than OUT

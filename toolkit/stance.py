@@ -116,7 +116,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from .errors import CodebookError
-from .paths import CODEBOOK_DIR
+from .paths import CODEBOOK_DIR, DEFAULT_CODEBOOK
 
 __all__ = [
     "Codebook",
@@ -289,7 +289,7 @@ def _resolve(name_or_path: str | Path) -> Path:
     return CODEBOOK_DIR / f"{name_or_path}.toml"
 
 
-def load_codebook(name_or_path: str | Path = "china_mediation") -> Codebook:
+def load_codebook(name_or_path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
     """Return the Codebook named (``toolkit/data/codebooks/NAME.toml``) or at a path.
 
     >>> load_codebook("western_sanctions").name
@@ -733,7 +733,7 @@ def _relevance(
 def code_text(
     text: str,
     *,
-    codebook: Codebook | str = "china_mediation",
+    codebook: Codebook | str = DEFAULT_CODEBOOK,
     context: str | Sequence[str] = (),
     actor_in_unit: bool = False,
     unit: Literal["sentence", "quote"] = "sentence",
@@ -1017,7 +1017,7 @@ def _units(corpus: Any, cb: Codebook) -> Iterator[dict[str, Any]]:
             }
 
 
-def stance(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.DataFrame:
+def stance(corpus: Any, codebook: Codebook | str = DEFAULT_CODEBOOK) -> pd.DataFrame:
     """Return one stance row per quote and per non-quote sentence about the codebook's target.
 
     ``corpus`` has DataFrames ``articles``, ``sentences``, ``quotes`` and optionally ``entities``
@@ -1058,7 +1058,7 @@ def _stance_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def candidate_units(corpus: Any, codebook: Codebook | str = "china_mediation") -> pd.DataFrame:
+def candidate_units(corpus: Any, codebook: Codebook | str = DEFAULT_CODEBOOK) -> pd.DataFrame:
     """Return every unit that names one of the codebook's actors, in itself or in the sentences
     read with it, whether or not the machine finds it about the target: the frame a hand-coding
     sheet should draw from, so that coders also see the units the relevance rule misses.
@@ -1128,7 +1128,7 @@ def stance_sheet(
     *,
     show_machine: bool = False,
     frame: Literal["actor", "machine"] = "actor",
-    codebook: Codebook | str = "china_mediation",
+    codebook: Codebook | str = DEFAULT_CODEBOOK,
     sample: int | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -1294,7 +1294,7 @@ def label_agreement(
     labels: pd.DataFrame | str | Path,
     texts: Mapping[str, str],
     *,
-    codebook: Codebook | str = "china_mediation",
+    codebook: Codebook | str = DEFAULT_CODEBOOK,
 ) -> dict[str, dict[str, Any]]:
     """Return agreement (see ``stance_agreement``) of the machine with a hand-labelled file,
     per ``split`` value ("all" for every row), plus the scored rows under key "rows".
@@ -1313,7 +1313,7 @@ def label_agreement(
 
 
 def score_spans(
-    labels: pd.DataFrame, texts: Mapping[str, str], *, codebook: Codebook | str = "china_mediation"
+    labels: pd.DataFrame, texts: Mapping[str, str], *, codebook: Codebook | str = DEFAULT_CODEBOOK
 ) -> pd.DataFrame:
     """Return ``labels`` with ``text``, ``context``, ``machine`` (favor|against|neutral|none),
     ``score``, ``evidence`` and ``relevance`` (the relevance rule that fired).
@@ -1355,7 +1355,7 @@ def score_spans(
 
 
 def evaluate_stance(
-    *, codebook: Codebook | str = "china_mediation", splits: Sequence[str] | None = None,
+    *, codebook: Codebook | str = DEFAULT_CODEBOOK, splits: Sequence[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Return agreement of the machine with the hand-coded labels in ``seeds/labels/``.
 

@@ -28,6 +28,7 @@ from typing import Literal
 import pandas as pd
 
 from toolkit import paths
+from toolkit.io import write_atomic
 
 __all__ = [
     "CHOICE_RULE",
@@ -300,7 +301,8 @@ def write_curated(
             [repr(v) if isinstance(v, float) else str(v) for v in row]
         )
     out = Path(out_path)
-    out.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    data = buf.getvalue().encode("utf-8")
+    write_atomic(out, lambda fh: fh.write(data))
     return out
 
 
