@@ -439,3 +439,13 @@ def test_sheet_refuses_another_codebook() -> None:
     corpus = _corpus()
     with pytest.raises(ValueError, match="same codebook"):
         stance_sheet(stance(corpus), corpus, codebook="western_sanctions")
+
+
+def test_a_hashtag_in_a_coded_sheet_keeps_its_label(tmp_path: Path) -> None:
+    """Only the comment lines at the top are comments: a "#" in quoted text is data."""
+    path = tmp_path / "sheet.csv"
+    path.write_text("# coded by hand\nunit_key,text,machine,human\n"
+                    "a:sentence:1,China #peace plan praised,favor,favor\n"  # csv leaves it bare
+                    "a:sentence:2,plain text,against,neutral\n", encoding="utf-8")
+    result = stance_agreement(path)
+    assert result["n"] == 2 and result["accuracy"] == pytest.approx(0.5)

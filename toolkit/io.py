@@ -40,9 +40,9 @@ from typing import IO, Literal
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TableFormat", "atomic_path", "parquet_bytes", "read_table", "staging_dir",
-           "sweep_stale", "write_atomic", "write_csv", "write_datasets", "write_many",
-           "write_partitions", "write_table"]
+__all__ = ["TableFormat", "atomic_path", "parquet_bytes", "read_commented_csv", "read_table",
+           "staging_dir", "sweep_stale", "write_atomic", "write_csv", "write_datasets",
+           "write_many", "write_partitions", "write_table"]
 
 TableFormat = Literal["csv", "parquet", "both"]
 Writer = Callable[[IO[bytes]], object]
@@ -275,6 +275,26 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``df`` as UTF-8 CSV with Unix line endings, atomically; return the path."""
     data = df.to_csv(index=False, lineterminator="\n").encode("utf-8")
     return write_atomic(path, lambda fh: fh.write(data))
+
+
+def read_commented_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
+    r"""Return the CSV file at ``path`` read with pandas (``kwargs``), skipping the ``#`` comment
+    lines at its top only: a ``#`` inside a row (a hashtag in quoted text) stays data, where
+    ``read_csv(comment="#")`` would cut the row there.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = path.write_text("# a note\nid,text,human\n1,plain # tag,against\n")
+    >>> read_commented_csv(path, dtype=str).to_dict("records")
+    [{'id': '1', 'text': 'plain # tag', 'human': 'against'}]
+    """
+    skip = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            skip += 1
+    return pd.read_csv(path, skiprows=skip, **kwargs)
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:

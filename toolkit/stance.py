@@ -1184,7 +1184,9 @@ def stance_sheet(
 def _read_sheet(sheet: pd.DataFrame | str | Path) -> pd.DataFrame:
     if isinstance(sheet, pd.DataFrame):
         return sheet.copy()
-    return pd.read_csv(sheet, dtype=str, keep_default_na=False, comment="#")
+    from .io import read_commented_csv
+
+    return read_commented_csv(sheet, dtype=str, keep_default_na=False)
 
 
 def _clean(values: pd.Series) -> pd.Series:
@@ -1336,7 +1338,9 @@ def score_spans(
             raise ValueError(
                 f"{r.article_id} [{s}:{e}]: text changed (sha1 {sha1(unit_text)} != {want})"
             )
-        sents = cache.setdefault(str(r.article_id), split_sentences(full))
+        if str(r.article_id) not in cache:
+            cache[str(r.article_id)] = split_sentences(full)
+        sents = cache[str(r.article_id)]
         before = [full[a:b] for a, b in sents if b <= s][-cb.context_sentences :]
         own = [full[a:b] for a, b in sents if a < e and b > s and (a, b) != (s, e)]
         if r.unit == "quote":

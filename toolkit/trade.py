@@ -28,7 +28,7 @@ from typing import Literal
 import pandas as pd
 
 from toolkit import paths
-from toolkit.io import write_atomic
+from toolkit.io import read_commented_csv, write_atomic
 
 __all__ = [
     "CHOICE_RULE",
@@ -312,13 +312,7 @@ def _wrap_comment(text: str, width: int = 98) -> list[str]:
 
 @lru_cache(maxsize=4)
 def _read_curated(path: Path) -> pd.DataFrame:
-    with open(path, encoding="utf-8") as fh:
-        skip = 0
-        for line in fh:
-            if not line.startswith("#"):
-                break
-            skip += 1
-    df = pd.read_csv(path, skiprows=skip, keep_default_na=False, dtype={"alternatives": str})
+    df = read_commented_csv(path, keep_default_na=False, dtype={"alternatives": str})
     df["conflict"] = df["conflict"].astype(str).eq("True")
     df["lower_bound"] = df["lower_bound"].astype(str).eq("True")
     df["value_usd_bn"] = df["value_usd_bn"].astype(float)
