@@ -217,16 +217,60 @@ def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, 
     return -1
 
 
+_PREFIX_KEY = 3  # a prefix word ("mediat*") is indexed by its first letters
+
+
+class _PhraseIndex:
+    """The phrases of one list by the word they start with, so that ``_find`` tries at each
+    token only the phrases that can start there (a codebook has hundreds of phrases)."""
+
+    def __init__(self, phrases: Sequence[Phrase]) -> None:
+        self.phrases = phrases  # kept so the id the index is cached under stays taken
+        self.exact: dict[str, list[tuple[int, Phrase]]] = {}
+        self.prefix: dict[str, list[tuple[int, Phrase]]] = {}
+        self.anywhere: list[tuple[int, Phrase]] = []  # a gap first, or a short prefix
+        for order, phrase in enumerate(phrases):
+            if not phrase.pattern:
+                continue  # matches nothing
+            word, is_prefix = phrase.pattern[0]
+            if word == _GAP or (is_prefix and len(word) < _PREFIX_KEY):
+                self.anywhere.append((order, phrase))
+            elif is_prefix:
+                self.prefix.setdefault(word[:_PREFIX_KEY], []).append((order, phrase))
+            else:
+                self.exact.setdefault(word, []).append((order, phrase))
+
+    def starting_at(self, tok: str) -> list[tuple[int, Phrase]]:
+        return [*self.exact.get(tok, ()), *self.prefix.get(tok[:_PREFIX_KEY], ()), *self.anywhere]
+
+
+_INDEXES: dict[int, _PhraseIndex] = {}
+
+
+def _index(phrases: Sequence[Phrase]) -> _PhraseIndex:
+    """Return the index of ``phrases``: built once for a codebook's tuples, each time for a
+    list made on the fly (which caching by id would keep alive forever)."""
+    if not isinstance(phrases, tuple):
+        return _PhraseIndex(phrases)
+    index = _INDEXES.get(id(phrases))
+    if index is None or index.phrases is not phrases:
+        index = _INDEXES[id(phrases)] = _PhraseIndex(phrases)
+    return index
+
+
 def _find(
     phrases: Sequence[Phrase], toks: Sequence[str], gap: int
 ) -> list[tuple[int, int, Phrase]]:
+    """Return ``(start, end, phrase)`` for every match, in phrase order, then position."""
+    index = _index(phrases)
     found = []
-    for phrase in phrases:
-        for i in range(len(toks)):
+    for i, tok in enumerate(toks):
+        for order, phrase in index.starting_at(tok):
             end = _match_at(phrase.pattern, toks, i, gap)
             if end > i:
-                found.append((i, end, phrase))
-    return found
+                found.append((order, i, end, phrase))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [(i, end, phrase) for _, i, end, phrase in found]
 
 
 # ---------------------------------------------------------------------------------------------
