@@ -41,16 +41,14 @@ def _articles(corpus: str, n: int | None):
 
 def run_baseline(corpus: str, n: int | None, workers: int) -> dict:
     """Return timing of the hand-built stack on the articles."""
-    import importlib.util
-
     import spacy
     from textacy.extract.triples import direct_quotations
     from textblob import TextBlob
 
-    from toolkit.nlp import MODEL_NAMES
+    from toolkit.nlp import installed_model
 
     articles = _articles(corpus, n)
-    name = next(m for m in MODEL_NAMES if importlib.util.find_spec(m))
+    name = installed_model()
     start, cpu = time.perf_counter(), _cpu()
     nlp = spacy.load(name)
     raised = 0

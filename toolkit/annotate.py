@@ -332,13 +332,14 @@ def pipeline_fingerprint() -> str:
     codebooks are left out (stance is recomputed from the tables on every run).
     """
     import hashlib
-
-    import spacy
+    import importlib.metadata
 
     from .nlp import PIPELINE_VERSION, model_name
     from .paths import DATA_DIR
 
-    digest = hashlib.sha256(f"{PIPELINE_VERSION}\x00{spacy.__version__}\x00{model_name()}"
+    # from package metadata, so that a run whose articles are all cached loads no model at all
+    spacy_version = importlib.metadata.version("spacy")
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}\x00{spacy_version}\x00{model_name()}"
                             .encode())
     here = Path(__file__).resolve().parent
     sources = [here / "annotate.py", here / "nlp.py", here / "article.py", here / "records.py",

