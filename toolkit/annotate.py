@@ -48,7 +48,6 @@ _INT_COLUMNS = frozenset({"sentence_id", "paragraph", "start", "end", "quote_id"
 # Articles per unit of work: enough paragraphs for spaCy to batch well, small enough to balance
 # two workers and to stream results back.
 CHUNK_ARTICLES = 8
-KEY = "cache_key"
 Engine = Literal["local", "dask"]
 
 
@@ -180,6 +179,7 @@ def annotate(
     cached: dict[str, pd.DataFrame | None] = {}
     todo = articles
     if cache_dir is not None:
+        from .cache import KEY_COLUMN as KEY
         from .cache import AnnotationCache, cache_key
 
         fingerprint = pipeline_fingerprint()
@@ -275,9 +275,9 @@ def annotate_chunk(articles: list[Article]) -> ChunkResult:
             )
     frames = {
         "sentences": pd.DataFrame(rows["sentences"], columns=SENTENCE_COLUMNS),
-        "entities": _frame(rows["entities"], ENTITY_COLUMNS, "entities"),
-        "quotes": _frame(rows["quotes"], QUOTE_COLUMNS, "quotes"),
-        "amounts": _frame(rows["amounts"], AMOUNT_COLUMNS, "amounts"),
+        "entities": _frame(rows["entities"], ENTITY_COLUMNS),
+        "quotes": _frame(rows["quotes"], QUOTE_COLUMNS),
+        "amounts": _frame(rows["amounts"], AMOUNT_COLUMNS),
     }
     return ChunkResult(n_articles=len(articles), frames=frames, problems=problems)
 
@@ -350,14 +350,14 @@ def pipeline_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _frame(records: list, columns: list[str], layer: str) -> pd.DataFrame:
+def _frame(records: list, columns: list[str]) -> pd.DataFrame:
     # dataclasses.astuple deep-copies every value; reading the fields is several times faster
     # dtypes are set once, when the chunks are concatenated (_concat)
     rows = [tuple(getattr(r, c) for c in columns) for r in records]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _typed(df: pd.DataFrame, layer: str) -> pd.DataFrame:
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with the same dtypes whether it was built here, read back from the Parquet
     cache, or is empty (so tables compare equal whatever path they took)."""
     for column in df.columns:
@@ -376,8 +376,8 @@ def _concat(frames: list[pd.DataFrame], layer: str) -> pd.DataFrame:
     columns = LAYER_COLUMNS[layer]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return _typed(pd.DataFrame([], columns=columns), layer)
-    return _typed(pd.concat(frames, ignore_index=True)[columns], layer)
+        return _typed(pd.DataFrame([], columns=columns))
+    return _typed(pd.concat(frames, ignore_index=True)[columns])
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:

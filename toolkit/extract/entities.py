@@ -243,7 +243,6 @@ class _Cand:
     role: tuple[str, ...] = ()  # title words before a person's name
     role_country: str = ""  # the nationality or country given with that title
     name: tuple[str, ...] = field(default=())  # a person's name tokens (no titles, no 's)
-    label_fixed: bool = False  # the model's label was overruled by a table
 
     @property
     def start(self) -> int:
@@ -255,22 +254,11 @@ class _Cand:
         return self.base + last.idx + len(last.text)
 
 
-def _is_allcaps(tokens: Iterable) -> bool:
-    """Return True when a sentence is written in capitals (a headline or dateline)."""
-    upper = lower = 0
-    for tok in tokens:
-        if tok.is_alpha and len(tok.text) > 1:
-            if tok.is_upper:
-                upper += 1
-            elif tok.is_lower or tok.is_title:
-                lower += 1
-    return upper >= 2 and upper >= 3 * lower
-
-
 def _caps_counts(doc) -> tuple[list[int], list[int]]:
-    """Return running counts over ``doc``'s tokens of the words ``_is_allcaps`` counts as upper
-    and as lower case, so a sentence's counts are two subtractions (one array pass per doc
-    instead of every token's attributes per sentence)."""
+    """Return running counts over ``doc``'s tokens of the upper-case words (alphabetic, longer
+    than one letter, all capitals) and of the lower or title case ones, so a sentence's counts
+    are two subtractions (one array pass per doc instead of every token's attributes per
+    sentence)."""
     import numpy as np
     from spacy.attrs import IS_ALPHA, IS_LOWER, IS_TITLE, IS_UPPER, LENGTH
 
@@ -314,7 +302,7 @@ def _collect(parsed: Parsed, tables: Tables) -> tuple[list[_Cand], list[tuple[ob
         ups, lows = _caps_counts(doc)
         for sent in doc.sents:
             upper, lower = ups[sent.end] - ups[sent.start], lows[sent.end] - lows[sent.start]
-            if upper >= 2 and upper >= 3 * lower:  # _is_allcaps(sent), from the counts
+            if upper >= 2 and upper >= 3 * lower:  # written in capitals: a headline or dateline
                 caps_ranges.append((sent.start, sent.end))
                 text = _restore_case(sent.text, tables)
                 if text != sent.text:
@@ -484,11 +472,10 @@ def _classify(c: _Cand, tables: Tables) -> None:
         c.kind, (c.canonical, c.country) = "group", dem  # "Ukrainian" tagged GPE
         return
     if c.label == "PERSON":
-        if kind in ("country", "organization") or (kind == "place" and c.j - c.i == 1):
-            # a country or a listed city is not a person ("Kyiv" tagged PERSON); a person who
-            # shares a city's name is put back by the article-wide consistency pass
-            c.label_fixed = True
-        else:
+        # a country or a listed city is not a person ("Kyiv" tagged PERSON): it falls through to
+        # the table below; a person who shares a city's name is put back by the article-wide
+        # consistency pass
+        if not (kind in ("country", "organization") or (kind == "place" and c.j - c.i == 1)):
             c.kind, c.canonical = "person", " ".join(c.name)
             return
     if kind:

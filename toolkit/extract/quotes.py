@@ -393,7 +393,7 @@ def _is_cue(tok) -> bool:
     return low in SPEECH_VERBS and tok.pos_ in ("VERB", "AUX")
 
 
-def _name_span(head, toks: _Tokens, blocked: Sequence[_Span]) -> tuple[int, int, object]:
+def _name_span(head, toks: _Tokens) -> tuple[int, int]:
     """Return the (start, end) offsets of the noun phrase naming a speaker headed by ``head``."""
     doc = head.doc
     if head.pos_ == "PROPN":
@@ -417,8 +417,7 @@ def _name_span(head, toks: _Tokens, blocked: Sequence[_Span]) -> tuple[int, int,
             if c.dep_ == "prep" and c.text.lower() in ("for", "of", "at", "with"):
                 last = c.right_edge
             break
-    start, end = toks.abs(first), toks.abs_end(last)
-    return start, end, head
+    return toks.abs(first), toks.abs_end(last)
 
 
 def _role_of(head, doc_text: str | None = None) -> str:
@@ -497,13 +496,13 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
     if head.pos_ == "NOUN":
         for c in head.children:
             if c.dep_ == "appos" and c.pos_ == "PROPN":
-                n_start, n_end, _ = _name_span(c, toks, blocked)
+                n_start, n_end = _name_span(c, toks)
                 r_start, r_end = toks.abs(head.left_edge), toks.abs_end(head)
                 role = text[r_start - base: r_end - base]
                 cue_text = _cue_text(cue)
                 return _Attribution(cue_text, text[n_start - base: n_end - base], n_start, n_end,
                                     role.strip(" ,"), toks.abs(cue))
-    start, end, _ = _name_span(head, toks, blocked)
+    start, end = _name_span(head, toks)
     return _Attribution(_cue_text(cue), text[start - base: end - base], start, end,
                         _role_of(head, toks.text_of(head.doc)), toks.abs(cue))
 
@@ -551,7 +550,7 @@ def _according_to(tokens: list, toks: _Tokens, blocked) -> tuple[_Attribution, o
                 if c.dep_ == "appos" and c.pos_ == "PROPN" and head.pos_ == "NOUN":
                     head = c
                     break
-            start, end, _ = _name_span(head, toks, blocked)
+            start, end = _name_span(head, toks)
             doc_text = toks.text_of(t.doc)
             att = _Attribution("according to", doc_text[start - base: end - base], start, end,
                                _role_of(head, toks.text_of(head.doc)), toks.abs(t))
@@ -883,10 +882,10 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                                     if p < att.start), "")
             else:
                 speaker = resolver.canonical(att.start, att.end, att.mention)
-                if resolver.is_person(att.start, att.end, att.mention):
+                person = resolver.is_person(att.start, att.end, att.mention)
+                if person:
                     resolver.learn(att.start, speaker)
-                history.append((att.start, speaker,
-                                resolver.is_person(att.start, att.end, att.mention)))
+                history.append((att.start, speaker, person))
         item["speaker"] = speaker
         start, end = item["start"], item["end"]
         sent = parsed.sentence_at(start)
