@@ -1206,23 +1206,32 @@ def stance_sheet(
         keep = sorted(random.Random(seed).sample(range(len(units)), sample))
         units = units.iloc[keep]
     sentences = _frame(corpus, "sentences")
+    by_article = {}  # article -> (starts, ends, texts) of its sentences, in order
+    if not sentences.empty:
+        for aid, sents in sentences.sort_values(["article_id", "start"]).groupby("article_id"):
+            by_article[aid] = (list(sents["start"]), list(sents["end"]), list(sents["text"]))
+    keys = _unit_keys(units)
     rows = []
-    for r in units.itertuples(index=False):
+    for key, r in zip(keys, units.itertuples(index=False), strict=True):
         context = ""
-        if not sentences.empty:
-            sents = sentences[sentences["article_id"] == r.article_id].sort_values("start")
-            starts, ends = list(sents["start"]), list(sents["end"])
-            idx = [i for i in range(len(sents)) if starts[i] < r.end and ends[i] > r.start]
-            if idx:
-                lo, hi = max(0, idx[0] - 1), min(len(sents), idx[-1] + 2)
-                context = " ".join(sents["text"].iloc[lo:hi])
+        starts, ends, texts = by_article.get(r.article_id, ([], [], []))
+        idx = [i for i in range(len(starts)) if starts[i] < r.end and ends[i] > r.start]
+        if idx:
+            lo, hi = max(0, idx[0] - 1), min(len(starts), idx[-1] + 2)
+            context = " ".join(texts[lo:hi])
         rows.append({
-            "unit_key": f"{r.article_id}:{r.unit}:{r.unit_id}", "article_id": r.article_id,
+            "unit_key": key, "article_id": r.article_id,
             "unit": r.unit, "unit_id": r.unit_id, "speaker": r.speaker, "text": r.text,
             "context": context, "machine": (r.stance or "none") if show_machine else "",
             "human": "",
         })
     return pd.DataFrame(rows, columns=SHEET_COLUMNS)
+
+
+def _unit_keys(df: pd.DataFrame) -> pd.Series:
+    """Return the ``unit_key`` of each row ("article:unit:unit_id"), how a coding sheet names
+    the units of a stance table."""
+    return df["article_id"].astype(str) + ":" + df["unit"] + ":" + df["unit_id"].astype(str)
 
 
 def _read_sheet(sheet: pd.DataFrame | str | Path) -> pd.DataFrame:
@@ -1271,9 +1280,7 @@ def stance_agreement(
     """
     df = _read_sheet(sheet)
     if stance_df is not None:
-        keys = stance_df["article_id"].astype(str) + ":" + stance_df["unit"] + ":" + \
-            stance_df["unit_id"].astype(str)
-        machine_by_key = dict(zip(keys, stance_df["stance"], strict=True))
+        machine_by_key = dict(zip(_unit_keys(stance_df), stance_df["stance"], strict=True))
         df["machine"] = df["unit_key"].map(machine_by_key).fillna("none")
     for col in ("machine", "human"):
         if col not in df:
@@ -1316,8 +1323,7 @@ def apply_human(stance_df: pd.DataFrame, sheet: pd.DataFrame | str | Path) -> pd
     df = stance_df.copy()
     sh = _read_sheet(sheet)
     human = dict(zip(sh["unit_key"], _clean(sh["human"]), strict=True))
-    keys = df["article_id"].astype(str) + ":" + df["unit"] + ":" + df["unit_id"].astype(str)
-    labels = keys.map(human).fillna("")
+    labels = _unit_keys(df).map(human).fillna("")
     df["coded_by"] = ["human" if h else "machine" for h in labels]
     df["stance"] = [h if h else m for h, m in zip(labels, df["stance"], strict=True)]
     return df[df["stance"] != "none"].reset_index(drop=True)
