@@ -86,11 +86,8 @@ CHOICE_RULE = (
 )
 
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
-# Flags that mean "this row does not measure the same thing as the series" (case matters for the
-# upper-case curator flags; 'lower bound' and 'suspect' are also written in lower case in notes).
-_NOT_COMPARABLE = re.compile(
-    r"(?i:\bsuspect\b|lower bound)|LIKELY MISDATED|MISDATED|GOODS AND SERVICES|NOT the [\w ]*series"
-)
+# A row with any tag of _row_tags but this one does not measure the same thing as the series.
+_COMPARABLE_TAGS = {"year inferred"}
 _LOWER_BOUND = re.compile(r"(?i:lower bound)")
 _YEAR_INFERRED = re.compile(r"YEAR INFERRED|(?i:year inferred)")
 _CONFLICT_FLAG = re.compile(r"\bCONFLICT\b")
@@ -204,7 +201,7 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
     raw["confidence"] = [
         (m.group(1) if (m := _CONF.match(n)) else "low") for n in raw["note"]
     ]
-    raw["comparable"] = ~raw["note"].str.contains(_NOT_COMPARABLE)
+    raw["comparable"] = [not set(_row_tags(note)) - _COMPARABLE_TAGS for note in raw["note"]]
     raw["lower_bound"] = raw["note"].str.contains(_LOWER_BOUND)
 
     rows = []
