@@ -6,7 +6,6 @@ DataFrame; nothing here reads files or parses text again.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 
@@ -110,16 +109,14 @@ def cooccurrence(entities: pd.DataFrame, *, kinds: Sequence[str] = ("country",),
     """Return how many sentences name both entities, for the ``top`` most mentioned ones."""
     df = entities[entities["kind"].isin(kinds)]
     names = entity_counts(df, top=top)["canonical"].tolist()
-    matrix = pd.DataFrame(0, index=names, columns=names, dtype=int)
-    per_sentence = df[df["canonical"].isin(names)].groupby(["article_id", "sentence_id"])[
-        "canonical"].agg(lambda s: sorted(set(s)))
-    for members in per_sentence:
-        for a in members:
-            matrix.loc[a, a] += 1
-        for a, b in itertools.combinations(members, 2):
-            matrix.loc[a, b] += 1
-            matrix.loc[b, a] += 1
-    matrix.index.name = None
+    named = df[df["canonical"].isin(names)]
+    if named.empty:
+        return pd.DataFrame(0, index=names, columns=names, dtype=int)
+    # one row per sentence, a 1 for each entity it names; the product counts sentences per pair
+    onehot = pd.crosstab([named["article_id"], named["sentence_id"]], named["canonical"]).clip(
+        upper=1)
+    matrix = (onehot.T @ onehot).reindex(index=names, columns=names, fill_value=0).astype(int)
+    matrix.index.name = matrix.columns.name = None
     return matrix
 
 
