@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -42,7 +42,6 @@ class Article:
     text: str
     removed: tuple[Removed, ...] = ()
     encoding: str = "utf-8"
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def build(
@@ -59,7 +58,6 @@ class Article:
         contributors: list[str] | tuple[str, ...] = (),
         removed: list[Removed] | tuple[Removed, ...] = (),
         encoding: str = "utf-8",
-        extra: dict[str, str] | None = None,
     ) -> Article:
         """Return an Article whose ``text`` is derived from ``paragraphs``."""
         paragraphs = tuple(paragraphs)
@@ -76,7 +74,6 @@ class Article:
             text=PARAGRAPH_SEPARATOR.join(paragraphs),
             removed=tuple(removed),
             encoding=encoding,
-            extra=dict(extra or {}),
         )
 
     def paragraph_offsets(self) -> list[int]:
