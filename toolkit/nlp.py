@@ -267,12 +267,29 @@ class Parsed:
                 )
         return out
 
+    @functools.cached_property
+    def sentence_starts(self) -> list[int]:
+        """Return where each sentence starts in Article.text (for bisecting)."""
+        return [s.start for s in self.sentences]
+
+    @functools.cached_property
+    def paragraph_starts(self) -> list[int]:
+        """Return where each paragraph starts in Article.text (for bisecting)."""
+        return self.article.paragraph_offsets()
+
+    def paragraph_at(self, char: int) -> int:
+        """Return the index of the last paragraph starting at or before offset ``char`` (-1 when
+        none does); ``char`` may lie past that paragraph's end, in the blank line after it."""
+        import bisect
+
+        return bisect.bisect_right(self.paragraph_starts, char) - 1
+
     def sentence_at(self, char: int) -> Sentence | None:
         """Return the sentence containing character offset ``char`` of Article.text, if any."""
         import bisect
 
         sents = self.sentences
-        i = bisect.bisect_right([s.start for s in sents], char) - 1
+        i = bisect.bisect_right(self.sentence_starts, char) - 1
         if i >= 0 and sents[i].start <= char < max(sents[i].end, sents[i].start + 1):
             return sents[i]
         return None

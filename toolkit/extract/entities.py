@@ -638,15 +638,10 @@ def extract_entities(parsed: Parsed) -> list[Mention]:
     kept.sort(key=lambda c: c.start)
     _relabel_people(kept, tables)
     _consistent_kinds(kept)
-    para_starts = article.paragraph_offsets()
-
-    def paragraph_of(char: int) -> int:
-        return bisect.bisect_right(para_starts, char) - 1
-
-    _resolve_people(kept, tables, paragraph_of)
+    _resolve_people(kept, tables, parsed.paragraph_at)
     kept.extend(_descriptions(parsed, kept, tables))
     kept.sort(key=lambda c: c.start)
-    sent_starts = [s.start for s in parsed.sentences]
+    sent_starts = parsed.sentence_starts
     sents = parsed.sentences
     out: list[Mention] = []
     for c in kept:

@@ -728,11 +728,14 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     toks = _Tokens(parsed)
     resolver = _Resolver(parsed, mentions)
 
+    def para_index(pos: int) -> int:
+        """Return the index of the paragraph holding ``pos`` (its end included), or -1."""
+        k = parsed.paragraph_at(pos)
+        return k if k >= 0 and pos <= para_bounds[k][1] else -1
+
     def para_of(pos: int) -> tuple[int, int]:
-        for lo, hi in para_bounds:
-            if lo <= pos <= hi:
-                return lo, hi
-        return 0, len(text)
+        k = para_index(pos)
+        return para_bounds[k] if k >= 0 else (0, len(text))
 
     raw: list[dict] = []
 
@@ -789,9 +792,9 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             regions.insert(0, (span.close, after_hi))
         if span.open == lo:
             # a quote opening its paragraph after a lead-in ending in a colon ("He said:")
-            prev_para = [b for b in para_bounds if b[1] < lo]
-            if prev_para and text[prev_para[-1][0]:prev_para[-1][1]].rstrip().endswith(":"):
-                p_lo, p_hi = prev_para[-1]
+            k = parsed.paragraph_at(lo)  # the paragraph lo opens; the one before ends before it
+            if k >= 1 and text[slice(*para_bounds[k - 1])].rstrip().endswith(":"):
+                p_lo, p_hi = para_bounds[k - 1]
                 regions.append((_sentence_bounds(text, p_hi - 1, p_lo, p_hi, forward=False,
                                                  spans=spans), p_hi))
         if kind == "partial":
@@ -825,7 +828,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 "follow": None, "close": span.close, "para": lo,
                 "closed_with": text[span.start:span.end].rstrip()[-1:] if span.closed else ""}
         if attribution is None and kind == "direct" and prev is not None and \
-                prev["kind"] == "direct" and _near(prev["end"], span.open, para_bounds):
+                prev["kind"] == "direct" and \
+                (a := para_index(prev["end"])) >= 0 and 0 <= para_index(span.open) - a <= 1:
             item["follow"] = prev  # an unattributed follow-on quote: same speaker
         raw.append(item)
         if kind == "direct":
@@ -908,13 +912,6 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             speaker_end=att.end if att else -1,
         ))
     return quotes
-
-
-def _near(prev_end: int, pos: int, para_bounds: list[tuple[int, int]]) -> bool:
-    """Return whether ``pos`` is in the same paragraph as ``prev_end`` or the next one."""
-    idx = [i for i, (lo, hi) in enumerate(para_bounds) if lo <= prev_end <= hi]
-    jdx = [i for i, (lo, hi) in enumerate(para_bounds) if lo <= pos <= hi]
-    return bool(idx and jdx) and 0 <= jdx[0] - idx[0] <= 1
 
 
 def _indirect(tok, toks: _Tokens, spans: Sequence[_Span], s_lo: int, s_hi: int,
