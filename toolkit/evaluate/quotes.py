@@ -253,19 +253,6 @@ def _full_model():
     return spacy.load(installed_model())
 
 
-def _mentions_for(parsed) -> list:
-    """Return the entity mentions of the entity layer, or () when it is not available."""
-    try:
-        from ..extract import entities
-    except ImportError:
-        return []
-    for name in ("extract_entities", "extract_mentions", "mentions"):
-        func = getattr(entities, name, None)
-        if callable(func):
-            return list(func(parsed))
-    return []
-
-
 def evaluate_quotes(
     gold_path: str | Path,
     *,
@@ -281,6 +268,7 @@ def evaluate_quotes(
     toolkit's reported speech against gold quotes of kind ``indirect`` (when the gold has any).
     """
     from ..article import Article
+    from ..extract.entities import extract_entities
     from ..extract.quotes import extract_quotes
     from ..nlp import parse
 
@@ -298,7 +286,7 @@ def evaluate_quotes(
         stream = tqdm(stream, total=len(articles), desc="toolkit", unit="article")
     for g, parsed in zip(gold, stream, strict=True):
         assert parsed.article.text == g["text"]
-        quotes = extract_quotes(parsed, _mentions_for(parsed))
+        quotes = extract_quotes(parsed, extract_entities(parsed))
         ours.append((_prepare_gold(g, kinds), _prepare_ours(g["text"], quotes, kinds)))
         ours_indirect.append((_prepare_gold(g, ("indirect",)),
                               _prepare_ours(g["text"], quotes, ("indirect",))))
