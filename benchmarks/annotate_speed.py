@@ -3,6 +3,7 @@
     python benchmarks/annotate_speed.py --corpus ../shared/data/bbc_news_2225.jsonl
         [--n N] [--workers W]
     python benchmarks/annotate_speed.py --corpus PATH --incremental   # cache: full run, then +1
+    python benchmarks/annotate_speed.py --corpus PATH --breakdown     # spaCy vs each layer
 
 (a) hand-built: spacy.load of the full en_core_web_sm pipeline, nlp.pipe over whole articles,
     TextBlob sentiment per sentence, textacy's direct_quotations (per article; articles where it
@@ -16,6 +17,8 @@ ratio toolkit/hand-built, and the peak RSS of the main process (and of the large
 --incremental times toolkit.annotate with a fresh cache on the first N articles, then again on
 those plus one new article (the next article of the corpus), and prints both times, their ratio
 and how many articles the second run annotated.
+--breakdown runs the toolkit's parse and layers in one process and prints the seconds per million
+words spent in spaCy and in each layer, and the layers' share of the two together.
 """
 
 from __future__ import annotations
@@ -109,6 +112,34 @@ def run_incremental(corpus: str, n: int | None, workers: int) -> dict:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def run_breakdown(corpus: str, n: int | None, workers: int) -> dict:
+    """Return the seconds per million words of spaCy's parse and of each toolkit layer (one
+    process, chunks of articles as ``toolkit.annotate`` cuts them; model loading not timed)."""
+    import spacy  # noqa: F401
+    import textblob  # noqa: F401
+
+    from toolkit.annotate import CHUNK_ARTICLES, annotate_parsed
+    from toolkit.nlp import load_model, parse
+
+    articles = _articles(corpus, n)
+    load_model()
+    timings = {"spacy": 0.0}
+    for i in range(0, len(articles), CHUNK_ARTICLES):
+        parsed_articles = parse(articles[i:i + CHUNK_ARTICLES])
+        while True:
+            start = time.perf_counter()
+            parsed = next(parsed_articles, None)
+            timings["spacy"] += time.perf_counter() - start
+            if parsed is None:
+                break
+            annotate_parsed(parsed, timings=timings)
+    words = sum(len(a.text.split()) for a in articles)
+    per_mw = {name: seconds * 1e6 / words for name, seconds in timings.items()}
+    layers = sum(v for k, v in per_mw.items() if k != "spacy")
+    return {"articles": len(articles), "words": words, "seconds_per_million_words": per_mw,
+            "layers_share": layers / (layers + per_mw["spacy"])}
+
+
 def _cpu() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -134,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes for both stacks")
     parser.add_argument("--incremental", action="store_true",
                         help="time a full run with the cache, then the re-run with one new article")
-    parser.add_argument("--only", choices=["baseline", "toolkit", "incremental"],
+    parser.add_argument("--breakdown", action="store_true",
+                        help="time spaCy and each toolkit layer separately (toolkit only)")
+    parser.add_argument("--only", choices=["baseline", "toolkit", "incremental", "breakdown"],
                         help=argparse.SUPPRESS)
     parser.add_argument("--skip-baseline", action="store_true", help="time the toolkit only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -142,13 +175,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.only:
         run = {"baseline": run_baseline, "toolkit": run_toolkit,
-               "incremental": run_incremental}[args.only]
+               "incremental": run_incremental, "breakdown": run_breakdown}[args.only]
         print(json.dumps(run(args.corpus, args.n, args.workers)))
         return 0
 
     results = {}
-    if args.incremental:
-        stacks = ["incremental"]
+    if args.incremental or args.breakdown:
+        stacks = ["incremental" if args.incremental else "breakdown"]
     else:
         stacks = ["toolkit"] if args.skip_baseline else ["baseline", "toolkit"]
     for which in stacks:
@@ -181,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
               f"re-run with one new article {r['rerun_seconds']:.2f} s "
               f"({100 * r['rerun_share']:.1f}% of the full run), annotated "
               f"{r['rerun_annotated']} article(s); peak RSS {r['peak_rss_mb']:.0f} MB")
+    if "breakdown" in results:
+        r = results["breakdown"]
+        times = ", ".join(f"{name} {seconds:.1f}"
+                          for name, seconds in r["seconds_per_million_words"].items())
+        print(f"breakdown on {r['articles']} articles, {r['words']:,} words, seconds per million "
+              f"words: {times}; the layers' share: {100 * r['layers_share']:.1f}%")
     print(results["machine"])
     return 0
 

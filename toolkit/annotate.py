@@ -111,27 +111,51 @@ class Corpus:
         return written
 
 
-def annotate_parsed(parsed: Parsed) -> dict[str, list]:
-    """Return every layer's records for one parsed article (a pure function of the parse)."""
+def annotate_parsed(parsed: Parsed, *, timings: dict[str, float] | None = None
+                    ) -> dict[str, list]:
+    """Return every layer's records for one parsed article (a pure function of the parse).
+
+    With ``timings``, the seconds each layer took are added to it under the layer's name
+    (``sentences`` includes TextBlob sentiment); ``benchmarks/annotate_speed.py --breakdown``
+    reads them.
+    """
     from .extract.amounts import extract_amounts
     from .extract.entities import extract_entities
     from .extract.quotes import extract_quotes
     from .extract.sentiment import sentiment
 
     article = parsed.article
+    clock = _Clock(timings)
     sentences = []
     for s in parsed.sentences:
         text = article.text[s.start:s.end]
         polarity, subjectivity = sentiment(text)
         sentences.append((article.article_id, s.sentence_id, s.paragraph, s.start, s.end, text,
                           polarity, subjectivity))
+    clock.lap("sentences")
     mentions = extract_entities(parsed)
-    return {
-        "sentences": sentences,
-        "entities": mentions,
-        "quotes": extract_quotes(parsed, mentions),
-        "amounts": extract_amounts(parsed, mentions),
-    }
+    clock.lap("entities")
+    quotes = extract_quotes(parsed, mentions)
+    clock.lap("quotes")
+    amounts = extract_amounts(parsed, mentions)
+    clock.lap("amounts")
+    return {"sentences": sentences, "entities": mentions, "quotes": quotes, "amounts": amounts}
+
+
+class _Clock:
+    """Adds the seconds since the previous lap to ``timings[name]``; does nothing without one."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        import time
+
+        self.timings, self.now = timings, time.perf_counter
+        self.last = self.now() if timings is not None else 0.0
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = self.now()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 def resolve_across_articles(
