@@ -213,11 +213,15 @@ def model_name() -> str:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A parsed piece of an article: ``doc.text == article.text[start:start + len(doc.text)]``."""
+    """A parsed piece of an article: ``text == doc.text == article.text[start:start + len(text)]``.
+
+    Read ``text`` rather than ``doc.text``, which spaCy rebuilds token by token on every call.
+    """
 
     start: int
     paragraph: int
     doc: object  # spacy.tokens.Doc
+    text: str
 
 
 @dataclass(frozen=True)
@@ -248,9 +252,8 @@ class Parsed:
         """Return the article's sentences in order, numbered from 0."""
         out: list[Sentence] = []
         for chunk in self.chunks:
-            doc_text = chunk.doc.text
             for sent in chunk.doc.sents:
-                text = doc_text[sent.start_char:sent.end_char]  # Span.text walks every token
+                text = chunk.text[sent.start_char:sent.end_char]  # Span.text walks every token
                 stripped = text.strip()
                 if not stripped:
                     continue
@@ -321,7 +324,7 @@ def parse(
     nlp = load_model()
     pending: list[Article] = []  # fed to spaCy, not yet yielded
 
-    def units() -> Iterator[tuple[str, tuple[int, int, int]]]:
+    def units() -> Iterator[tuple[str, tuple[int, int, int, str]]]:
         for article in articles:
             pending.append(article)
             index = len(pending) - 1 + done[0]
@@ -329,9 +332,9 @@ def parse(
                 zip(article.paragraphs, article.paragraph_offsets(), strict=True)
             ):
                 for piece_start, piece in split_long(para):
-                    yield piece, (index, p, para_start + piece_start)
+                    yield piece, (index, p, para_start + piece_start, piece)
         # a sentinel so that trailing articles without paragraphs are flushed too
-        yield "", (-1, 0, 0)
+        yield "", (-1, 0, 0, "")
 
     done = [0]  # how many articles have been yielded
     pipe = nlp.pipe(
@@ -342,10 +345,11 @@ def parse(
 
 
 def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
-    """Yield one Parsed per article from spaCy's stream of (doc, (index, paragraph, start))."""
+    """Yield one Parsed per article from spaCy's stream of
+    (doc, (index, paragraph, start, text))."""
     current: list[Chunk] = []
     current_index = 0
-    for doc, (index, paragraph, start) in pipe:
+    for doc, (index, paragraph, start, text) in pipe:
         if index == -1:
             index = done[0] + len(pending)  # past the last article
         while current_index < index:
@@ -354,4 +358,4 @@ def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
             done[0] += 1
             current, current_index = [], current_index + 1
         if index < done[0] + len(pending):
-            current.append(Chunk(start=start, paragraph=paragraph, doc=doc))
+            current.append(Chunk(start=start, paragraph=paragraph, doc=doc, text=text))

@@ -166,7 +166,7 @@ def _toolkit_spans(doc, index: int) -> set[Span]:  # doc: spacy.tokens.Doc
     from ..nlp import Chunk, Parsed
 
     article = Article.build(article_id=f"conll-{index}", path="", paragraphs=[doc.text])
-    parsed = Parsed(article, [Chunk(start=0, paragraph=0, doc=doc)])
+    parsed = Parsed(article, [Chunk(start=0, paragraph=0, doc=doc, text=doc.text)])
     starts = {tok.idx: tok.i for tok in doc}
     ends = {tok.idx + len(tok.text): tok.i + 1 for tok in doc}
     spans: set[Span] = set()
