@@ -227,6 +227,7 @@ def _load_checked(folder) -> None:
 @given(suffix=st.sampled_from(SUFFIXES), raw=st.binary(max_size=2_000))
 @example(suffix=".json", raw=b'{"text": "\\ud800 lone surrogate \\udfff", "title": "\\ud83d"}')
 @example(suffix=".csv", raw=b'text\n"unterminated')
+@example(suffix=".csv", raw=b"\r\x01")  # a lone carriage return in an unquoted field
 @example(suffix=".html", raw=b"\x1f\x8b\x08\x00" + bytes(200))
 @example(suffix=".txt", raw=b"\xff\xfe" + "h\x00".encode("utf-16-le"))
 @example(suffix=".jsonl", raw=b"[1,2]\n\"s\"\nnull\n{}\n{\"text\": 5}\n")

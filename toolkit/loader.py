@@ -319,15 +319,26 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
     except csv.Error:
         dialect = csv.excel
     csv.field_size_limit(1 << 30)
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
-    if not any(c in FIELDS["text"] for c in columns):
+    # newline="": the csv module splits rows itself, so a lone "\r" ends a row as in a
+    # spreadsheet (any other newline handling makes it an error inside an unquoted field)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    rows: list[tuple[int, Any]] = []
+    try:
+        columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+        if not any(c in FIELDS["text"] for c in columns):
+            raise ArticleFormatError(
+                path, f"CSV has no text column (found: {', '.join(columns) or 'none'}): name "
+                f"the article text column one of {', '.join(FIELDS['text'])}", where="row 1"
+            )
+        # row numbers count the header as row 1, as a spreadsheet shows them
+        for n, row in enumerate(reader, start=2):
+            rows.append((n, row))
+    except csv.Error as err:
         raise ArticleFormatError(
-            path, f"CSV has no text column (found: {', '.join(columns) or 'none'}): name the "
-            f"article text column one of {', '.join(FIELDS['text'])}", where="row 1"
-        )
-    # row numbers count the header as row 1, as a spreadsheet shows them
-    return [(n, row) for n, row in enumerate(reader, start=2)]
+            path, f"CSV does not parse ({err}): re-save it from a spreadsheet as CSV (UTF-8)",
+            where=f"row {len(rows) + 1 + bool(reader.fieldnames)}",
+        ) from None
+    return rows
 
 
 def _field(record: dict[str, Any], name: str) -> Any:
