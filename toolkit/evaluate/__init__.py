@@ -27,3 +27,18 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
                 yield n, json.loads(line)
             except json.JSONDecodeError as err:
                 raise GoldFormatError.at(str(path), f"not JSON ({err})", where=f"line {n}") from err
+
+
+def prf(n_matched: int, n_pred: int, n_gold: int) -> dict[str, float]:
+    """Return precision, recall and F1 (rounded to 4 places) of ``n_matched`` right predictions
+    out of ``n_pred`` made and ``n_gold`` expected; 0.0 where a ratio has no denominator.
+
+    >>> prf(3, 4, 6)
+    {'precision': 0.75, 'recall': 0.5, 'f1': 0.6}
+    >>> prf(0, 0, 2)
+    {'precision': 0.0, 'recall': 0.0, 'f1': 0.0}
+    """
+    precision = n_matched / n_pred if n_pred else 0.0
+    recall = n_matched / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}

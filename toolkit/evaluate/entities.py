@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import GoldFormatError
+from . import prf
 
 TYPES = ("PER", "LOC", "ORG")
 # The raw model's labels, mapped to CoNLL types; every other label (NORP, DATE, ...) is not scored.
@@ -147,15 +148,7 @@ def _score(
                 counts[key][2] += len(gt)
     out: dict[str, dict[str, float]] = {}
     for key, (tp, npred, ngold) in counts.items():
-        precision = tp / npred if npred else 0.0
-        recall = tp / ngold if ngold else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out[key] = {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "support": ngold,
-        }
+        out[key] = {**prf(tp, npred, ngold), "support": ngold}
     return out
 
 

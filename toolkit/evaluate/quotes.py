@@ -54,7 +54,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import GoldFormatError
-from . import read_jsonl
+from . import prf, read_jsonl
 
 _WORD = re.compile(r"\w+")
 _NAME_DROP = frozenset(
@@ -182,13 +182,8 @@ def _score(pairs: list[tuple[list[dict], list[dict]]]) -> dict:
             used_p.add(pi)
             n_matched += 1
             n_right += same_speaker(pred[pi]["speakers"], gold[gi]["speakers"])
-    precision = n_matched / n_pred if n_pred else 0.0
-    recall = n_matched / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(f1, 4),
+        **prf(n_matched, n_pred, n_gold),
         "speaker_accuracy": round(n_right / n_matched, 4) if n_matched else 0.0,
         "n_gold": n_gold,
         "n_pred": n_pred,
