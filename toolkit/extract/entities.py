@@ -111,6 +111,10 @@ FUNCTION_WORDS = frozenset(
 )
 _POSSESSIVE = ("'s", "’s", "'", "’")
 _NUMBER = re.compile(r"^[+-]?\d[\d.,:/-]*$")
+# Two adjacent characters that may be upper-case letters (A-Z, or not ASCII): every upper-case
+# word (alphabetic, longer than one letter, no letter in a-z) holds such a pair.
+_CAPITALS_PAIR = re.compile(r"[A-Z\x80-\U0010ffff]{2}")
+_TWO_DIGITS = re.compile(r"\d\D*\d")
 _DATE = re.compile(r"^(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})$")
 _MONTHS = frozenset(
     "jan jan. feb feb. mar mar. apr apr. may jun june jul july aug aug. sep sep. sept sept. "
@@ -227,14 +231,54 @@ def lookup_demonym(text: str, tables: Tables | None = None) -> tuple[str, str] |
     return None
 
 
+class _View:
+    """One Doc as this layer reads it: the Doc, where it sits in the article, and the token
+    offsets, texts and sentences the rules ask for again and again, read once.
+
+    spaCy makes a new object on every ``doc[i]``, ``token.sent`` and ``span.text`` (which walks
+    every token of the span); plain lists read once per doc answer the same questions by index.
+    """
+
+    def __init__(self, doc, base: int, text: str) -> None:
+        """``text`` is the doc's text (``Chunk.text`` for the shared parse, the restored copy for
+        a sentence in capitals)."""
+        from spacy.attrs import IDX, LENGTH, TAG
+
+        self.doc = doc  # spacy.tokens.Doc (the shared parse, or a case-restored copy of a headline)
+        self.base = base  # Article.text offset of doc char 0
+        columns = doc.to_array([IDX, LENGTH, TAG])
+        self.starts: list[int] = columns[:, 0].tolist()  # token -> doc char offset
+        self.ends: list[int] = (columns[:, 0] + columns[:, 1]).tolist()
+        self.tags = columns[:, 2]  # TAG ids (numpy.uint64): searched, never read one by one
+        self.text = text
+        self.sents: list = list(doc.sents)  # spacy.tokens.Span
+        self.sent_starts = [sent.start for sent in self.sents]
+        self.skipped: list[tuple[int, int]] = []  # token ranges re-read in a case-restored copy
+
+    def word(self, k: int) -> str:
+        """Return the text of token ``k`` (as ``doc[k].text``)."""
+        return self.text[self.starts[k] : self.ends[k]]
+
+    def span_text(self, i: int, j: int) -> str:
+        """Return the text of tokens ``i`` to ``j`` (as ``doc[i:j].text``)."""
+        return self.text[self.starts[i] : self.ends[j - 1]]
+
+    def sentence(self, k: int):  # -> spacy.tokens.Span
+        """Return the sentence holding token ``k`` (as ``doc[k].sent``)."""
+        return self.sents[bisect.bisect_right(self.sent_starts, k) - 1]
+
+    def is_skipped(self, k: int) -> bool:
+        """Return True when token ``k`` lies in a sentence re-read in a case-restored copy."""
+        return bool(self.skipped) and any(a <= k < b for a, b in self.skipped)
+
+
 @dataclass
 class _Cand:
-    """A mention being built: a token range in some Doc plus the offset of that Doc in the text."""
+    """A mention being built: a token range in one read Doc (a ``_View``)."""
 
-    doc: object  # spacy.tokens.Doc (the shared parse, or a case-restored copy of a headline)
+    view: _View
     i: int  # first token
     j: int  # end token (exclusive)
-    base: int  # Article.text offset of doc char 0
     label: str
     kind: str = ""
     canonical: str = ""
@@ -245,28 +289,45 @@ class _Cand:
     name: tuple[str, ...] = field(default=())  # a person's name tokens (no titles, no 's)
 
     @property
+    def doc(self):  # -> spacy.tokens.Doc
+        return self.view.doc
+
+    @property
+    def base(self) -> int:
+        return self.view.base
+
+    @property
     def start(self) -> int:
-        return self.base + self.doc[self.i].idx
+        return self.view.base + self.view.starts[self.i]
 
     @property
     def end(self) -> int:
-        last = self.doc[self.j - 1]
-        return self.base + last.idx + len(last.text)
+        return self.view.base + self.view.ends[self.j - 1]
+
+    @property
+    def text(self) -> str:
+        """Return the span's text in its Doc (as ``doc[i:j].text``)."""
+        return self.view.span_text(self.i, self.j)
 
 
-def _caps_counts(doc) -> tuple[list[int], list[int]]:
-    """Return running counts over ``doc``'s tokens of the upper-case words (alphabetic, longer
-    than one letter, all capitals) and of the lower or title case ones, so a sentence's counts
-    are two subtractions (one array pass per doc instead of every token's attributes per
-    sentence)."""
-    import numpy as np
-    from spacy.attrs import IS_ALPHA, IS_LOWER, IS_TITLE, IS_UPPER, LENGTH
-
-    arr = doc.to_array([IS_ALPHA, LENGTH, IS_UPPER, IS_LOWER, IS_TITLE]).reshape(-1, 5)
-    word = (arr[:, 0] != 0) & (arr[:, 1] > 1)
-    upper = word & (arr[:, 2] != 0)
-    lower = word & (arr[:, 2] == 0) & ((arr[:, 3] != 0) | (arr[:, 4] != 0))
-    return [0, *np.cumsum(upper).tolist()], [0, *np.cumsum(lower).tolist()]
+def _in_capitals(view: _View, sent) -> bool:
+    """Return True when sentence ``sent`` is written in capitals (a headline or a dateline): at
+    least two upper-case words (alphabetic, longer than one letter, all capitals) and three
+    times as many of them as lower or title case ones."""
+    # each upper-case word holds a _CAPITALS_PAIR: a sentence without two separate pairs (most
+    # sentences) is settled by searching its text, before any token is made
+    text, end = view.text, view.ends[sent.end - 1]
+    pair = _CAPITALS_PAIR.search(text, view.starts[sent.start], end)
+    if pair is None or _CAPITALS_PAIR.search(text, pair.end(), end) is None:
+        return False
+    upper = lower = 0
+    for tok in sent:
+        if tok.is_alpha and len(tok) > 1:
+            if tok.is_upper:
+                upper += 1
+            elif tok.is_lower or tok.is_title:
+                lower += 1
+    return upper >= 2 and upper >= 3 * lower
 
 
 def _restore_case(text: str, tables: Tables) -> str:
@@ -290,42 +351,38 @@ def _restore_case(text: str, tables: Tables) -> str:
     return out if len(out) == len(text) else text
 
 
-def _collect(parsed: Parsed, tables: Tables) -> tuple[list[_Cand], list[tuple[object, int, list]]]:
-    """Return spaCy's named entities as candidates, and the docs read ``(doc, offset, skipped
-    token ranges)``; sentences in capitals are re-read in a case-restored copy."""
+def _collect(parsed: Parsed, tables: Tables) -> tuple[list[_Cand], list[_View]]:
+    """Return spaCy's named entities as candidates, and the docs read (the shared parse's, one
+    per chunk and in order, then the case-restored copies of sentences in capitals)."""
     cands: list[_Cand] = []
-    views: list[tuple[object, int, list]] = []
+    views: list[_View] = []
     restored: list[tuple[str, int]] = []  # (restored text, Article.text offset)
     for chunk in parsed.chunks:
         doc = chunk.doc
-        caps_ranges = []
-        ups, lows = _caps_counts(doc)
-        for sent in doc.sents:
-            upper, lower = ups[sent.end] - ups[sent.start], lows[sent.end] - lows[sent.start]
-            if upper >= 2 and upper >= 3 * lower:  # written in capitals: a headline or dateline
-                caps_ranges.append((sent.start, sent.end))
-                text = _restore_case(sent.text, tables)
-                if text != sent.text:
-                    restored.append((text, chunk.start + sent.start_char))
-                    continue
-                caps_ranges.pop()
-        views.append((doc, chunk.start, caps_ranges))
+        view = _View(doc, chunk.start, chunk.text)
+        views.append(view)
+        for sent in view.sents:
+            if _in_capitals(view, sent):  # a headline or dateline: re-read in ordinary case
+                text = view.span_text(sent.start, sent.end)
+                fixed = _restore_case(text, tables)
+                if fixed != text:
+                    view.skipped.append((sent.start, sent.end))
+                    restored.append((fixed, chunk.start + view.starts[sent.start]))
         for ent in doc.ents:
             if ent.label_ not in NAMED_LABELS:
                 continue
-            if any(a <= ent.start < b for a, b in caps_ranges):
+            if view.is_skipped(ent.start):
                 continue
-            cands.append(_Cand(doc, ent.start, ent.end, chunk.start, ent.label_))
+            cands.append(_Cand(view, ent.start, ent.end, ent.label_))
     if restored:
         from ..nlp import load_model
 
         nlp = load_model()
-        for doc, (_, base) in zip(nlp.pipe(t for t, _ in restored), restored, strict=True):
-            views.append((doc, base, []))
+        for doc, (text, base) in zip(nlp.pipe(t for t, _ in restored), restored, strict=True):
+            view = _View(doc, base, text)
+            views.append(view)
             cands.extend(
-                _Cand(doc, e.start, e.end, base, e.label_)
-                for e in doc.ents
-                if e.label_ in NAMED_LABELS
+                _Cand(view, e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAMED_LABELS
             )
     return cands, views
 
@@ -335,28 +392,34 @@ def _trim(c: _Cand, tables: Tables) -> bool:
 
     Returns False if nothing is left.
     """
-    doc = c.doc
-    while c.i < c.j and (doc[c.i].lower_ == "the" or doc[c.i].is_punct):
+    doc, word = c.doc, c.view.word
+    while c.i < c.j:
+        first = doc[c.i]
+        if first.lower_ != "the" and not first.is_punct:
+            break
         c.i += 1
     if c.i >= c.j:
         return False
     # a score or count glued to a name in tables ("Karlsruhe 3") is no part of it
-    while c.j - c.i > 1 and (doc[c.j - 1].text in _POSSESSIVE or doc[c.j - 1].tag_ == "POS"
-                             or (doc[c.j - 1].is_punct and doc[c.j - 1].text != ".")
-                             or _NUMBER.match(doc[c.j - 1].text)):
+    while c.j - c.i > 1:
+        last, text = doc[c.j - 1], word(c.j - 1)
+        if not (text in _POSSESSIVE or last.tag_ == "POS" or (last.is_punct and text != ".")
+                or _NUMBER.match(text)):
+            break
         c.j -= 1
-    if doc[c.j - 1].text in _POSSESSIVE or (doc[c.j - 1].is_punct and doc[c.j - 1].text != "."):
+    last, text = doc[c.j - 1], word(c.j - 1)
+    if text in _POSSESSIVE or (last.is_punct and text != "."):
         c.j -= 1
     if c.i >= c.j:
         return False
     if c.label == "PERSON":
         while c.j - c.i > 1 and (
-            doc[c.i].lower_ in TITLE_WORDS or lookup_demonym(doc[c.i].text, tables) is not None
+            doc[c.i].lower_ in TITLE_WORDS or lookup_demonym(word(c.i), tables) is not None
         ):
             c.i += 1
         # a possessive glued to the name token ("Putin’s" as one token in some tokenisations)
-        last = doc[c.j - 1].text
-        c.name = tuple(t.text for t in doc[c.i:c.j])
+        last = word(c.j - 1)
+        c.name = tuple(word(k) for k in range(c.i, c.j))
         for p in ("'s", "’s"):
             if last.endswith(p) and len(last) > len(p):
                 c.name = (*c.name[:-1], last[: -len(p)])
@@ -366,11 +429,12 @@ def _trim(c: _Cand, tables: Tables) -> bool:
 def _person_role(c: _Cand, tables: Tables) -> None:
     """Record the title words and nationality written just before a person's name."""
     doc, k = c.doc, c.i - 1
-    if k >= 0 and doc[k].text == "," and k - 1 >= 0 and doc[k - 1].lower_ in ROLE_HEADS:
+    if k >= 0 and c.view.word(k) == "," and k - 1 >= 0 and doc[k - 1].lower_ in ROLE_HEADS:
         k -= 1  # appositive: "China's top diplomat, Wang Yi"
     role: list[str] = []
     country = ""
-    while k >= 0 and doc.sents and doc[k].sent.start == doc[c.i].sent.start:
+    sent_start = c.view.sentence(c.i).start
+    while k >= sent_start:  # within the name's sentence
         tok = doc[k]
         low = tok.lower_
         if low in TITLE_WORDS or low in ROLE_FILLER:
@@ -399,7 +463,7 @@ def _inside_org_name(c: _Cand) -> tuple[int, int] | None:
     organisation word, so the whole is one organisation.
     """
     doc = c.doc
-    sent = doc[c.i].sent
+    sent = c.view.sentence(c.i)
     i, j = c.i, c.j
     while i > sent.start and doc[i - 1].pos_ == "PROPN" and not doc[i - 1].ent_type_:
         i -= 1
@@ -453,7 +517,7 @@ def _government_reading(c: _Cand) -> bool:
 
 def _classify(c: _Cand, tables: Tables) -> None:
     """Set kind, canonical, country and how from the label, the tables and the syntax."""
-    text = _norm(c.doc[c.i:c.j].text)
+    text = _norm(c.text)
     if c.label == "NORP":
         dem = lookup_demonym(text, tables)
         c.kind = "group"
@@ -545,28 +609,29 @@ def _roles_match(wanted: tuple[str, ...], role: tuple[str, ...]) -> bool:
     )
 
 
-def _descriptions(parsed: Parsed, cands: list[_Cand], tables: Tables) -> list[_Cand]:
-    """Return role descriptions ("the Belarusian leader") resolved to the one person who fits."""
+def _descriptions(views: list[_View], cands: list[_Cand], tables: Tables) -> list[_Cand]:
+    """Return role descriptions ("the Belarusian leader") resolved to the one person who fits,
+    read in the shared parse's docs ``views``."""
     people = [
         c for c in cands
         if c.kind == "person" and len(c.name) >= 2 and c.role and c.role_country
     ]
     if not people:
         return []
-    taken = {(c.base + c.doc[c.i].idx) for c in cands}
+    taken = {c.start for c in cands}
     out: list[_Cand] = []
-    for chunk in parsed.chunks:
-        doc = chunk.doc
-        for tok in doc:
-            if tok.lower_ != "the" or tok.i + 2 >= len(doc):
+    for view in views:
+        doc = view.doc
+        for the in _positions_of(doc, "the"):
+            if the + 2 >= len(doc):
                 continue
-            k = tok.i + 1
+            k = the + 1
             country = ""
-            dem = lookup_demonym(doc[k].text, tables)
+            dem = lookup_demonym(view.word(k), tables)
             if dem and dem[1]:
                 country, k = dem[1], k + 1
             else:
-                kind, canonical, _ = lookup_place(doc[k].text, tables)
+                kind, canonical, _ = lookup_place(view.word(k), tables)
                 if kind == "country" and k + 1 < len(doc) and doc[k + 1].tag_ == "POS":
                     country, k = canonical, k + 2
             if not country:
@@ -585,7 +650,7 @@ def _descriptions(parsed: Parsed, cands: list[_Cand], tables: Tables) -> list[_C
             if k < len(doc) and doc[k].pos_ == "PROPN":
                 continue
             wanted = tuple(r for r in role if r not in ROLE_FILLER)
-            start = chunk.start + tok.idx
+            start = view.base + view.starts[the]
             fit = {
                 p.canonical
                 for p in people
@@ -594,10 +659,20 @@ def _descriptions(parsed: Parsed, cands: list[_Cand], tables: Tables) -> list[_C
             if len(fit) != 1 or start in taken:
                 continue
             out.append(
-                _Cand(doc, tok.i, k, chunk.start, "ROLE", kind="person", canonical=fit.pop(),
+                _Cand(view, the, k, "ROLE", kind="person", canonical=fit.pop(),
                       country=country, how="description")
             )
     return out
+
+
+def _positions_of(doc, lower: str) -> list[int]:
+    """Return the indices of ``doc``'s tokens whose lower-case form is ``lower`` (searched in
+    the LOWER array, not token by token)."""
+    import numpy as np
+    from spacy.attrs import LOWER
+
+    wanted = np.uint64(doc.vocab.strings[lower])
+    return np.flatnonzero(doc.to_array(LOWER) == wanted).tolist()
 
 
 def extract_entities(parsed: Parsed) -> list[Mention]:
@@ -616,7 +691,7 @@ def extract_entities(parsed: Parsed) -> list[Mention]:
         if c.label in ("GPE", "LOC", "NORP"):
             org = _inside_org_name(c)
             if org is not None:
-                span = (c.base + c.doc[org[0]].idx, id(c.doc), org[0])
+                span = (c.base + c.view.starts[org[0]], id(c.doc), org[0])
                 if span in orgs_made:
                     continue
                 orgs_made.add(span)
@@ -639,7 +714,7 @@ def extract_entities(parsed: Parsed) -> list[Mention]:
     _relabel_people(kept, tables)
     _consistent_kinds(kept)
     _resolve_people(kept, tables, parsed.paragraph_at)
-    kept.extend(_descriptions(parsed, kept, tables))
+    kept.extend(_descriptions(views[: len(parsed.chunks)], kept, tables))
     kept.sort(key=lambda c: c.start)
     sent_starts = parsed.sentence_starts
     sents = parsed.sentences
@@ -678,7 +753,7 @@ def _relabel_people(cands: list[_Cand], tables: Tables) -> None:
     for c in cands:
         if c.kind in ("person", "group") or c.how != "model":
             continue
-        text = _norm(c.doc[c.i:c.j].text)
+        text = _norm(c.text)
         if text in names and not lookup_place(text, tables)[0]:
             c.kind = "person"  # label stays the model's, so the correction shows
             c.name = tuple(text.split())
@@ -691,7 +766,7 @@ SPEECH_VERBS = frozenset(
 )
 
 
-def _unlabelled_people(views, cands: list[_Cand], tables: Tables) -> list[_Cand]:
+def _unlabelled_people(views: list[_View], cands: list[_Cand], tables: Tables) -> list[_Cand]:
     """Return person names the model missed: known names repeated, and speakers or appositions.
 
     A token equal to the surname of a person named in the article ("Fallon said" after
@@ -704,61 +779,68 @@ def _unlabelled_people(views, cands: list[_Cand], tables: Tables) -> list[_Cand]
             known.add(c.name[-1])
             if c.name[0] in tables.family_first:
                 known.add(c.name[0])
-    covered = {(c.base + c.doc[c.i].idx) for c in cands}
-    spans = [(c.start, c.end) for c in cands]
+    spans = [(c.start, c.end) for c in cands]  # sorted, none overlapping
     starts = [a for a, _ in spans]
 
     def free(a: int, b: int) -> bool:
+        """Return True when no mention overlaps the text range ``a``-``b``."""
         k = bisect.bisect_right(starts, a) - 1
         if k >= 0 and spans[k][1] > a:
             return False
         return not (k + 1 < len(spans) and spans[k + 1][0] < b)
 
     out: list[_Cand] = []
-    for doc, base, skipped in views:
-        i, n = 0, len(doc)
-        title_nnp = _title_nnp(doc)
-        while i < n:
-            if not title_nnp[i] or any(a <= i < b for a, b in skipped):
-                i += 1
+    for view in views:
+        doc = view.doc
+        names = _title_nnp(view)
+        p = 0
+        while p < len(names):  # runs of up to three consecutive tokens of ``names``
+            i = j = names[p]
+            if view.is_skipped(i):
+                p += 1
                 continue
-            tok = doc[i]
-            j = i
-            while j < n and title_nnp[j] and j - i < 3:
+            while p < len(names) and names[p] == j and j - i < 3:
+                p += 1
                 j += 1
-            a, b = base + tok.idx, base + doc[j - 1].idx + len(doc[j - 1].text)
-            if (doc[i].ent_type_ in NAMED_LABELS and a in covered) or not free(a, b):
-                i = j
+            a, b = view.base + view.starts[i], view.base + view.ends[j - 1]
+            if not free(a, b):  # part of a mention found already
                 continue
-            words = tuple(t.text for t in doc[i:j])
-            root = doc[i:j].root
-            speaker = root.dep_ == "nsubj" and root.head.lower_ in SPEECH_VERBS
-            apposed = (
-                root.dep_ == "appos"
-                and (root.head.lower_ in ROLE_HEADS or root.head.lower_ in TITLE_WORDS)
-            )
+            words = tuple(view.word(k) for k in range(i, j))
             if (j - i == 1 and words[0] in known) or (
-                (speaker or (apposed and j - i >= 2))
+                _speaker_or_apposed(doc[i:j])
                 and not lookup_place(" ".join(words), tables)[0]
                 and not any(w.lower() in TITLE_WORDS for w in words)
             ):
-                c = _Cand(doc, i, j, base, "", kind="person", how="model")
+                c = _Cand(view, i, j, "", kind="person", how="model")
                 c.name = words
                 c.canonical = " ".join(words)
                 if j - i >= 2:
                     _person_role(c, tables)
                 out.append(c)
-            i = j
     return out
 
 
-def _title_nnp(doc) -> list[bool]:
-    """Return, per token of ``doc``, whether it is a title-case NNP (read from arrays: making
-    every Token object to ask it was most of ``_unlabelled_people``'s time)."""
-    from spacy.attrs import IS_TITLE, TAG
+def _speaker_or_apposed(span) -> bool:
+    """Return True when a run of proper nouns is the subject of a speech verb ("Fallon said"),
+    or, two words or more, stands in apposition to a role ("ambassador to China, Igor Morgulov")."""
+    root = span.root
+    if root.dep_ == "nsubj":
+        return root.head.lower_ in SPEECH_VERBS
+    return (
+        root.dep_ == "appos" and len(span) >= 2
+        and (root.head.lower_ in ROLE_HEADS or root.head.lower_ in TITLE_WORDS)
+    )
 
-    arr = doc.to_array([TAG, IS_TITLE]).reshape(-1, 2)
-    return ((arr[:, 0] == doc.vocab.strings["NNP"]) & (arr[:, 1] != 0)).tolist()
+
+def _title_nnp(view: _View) -> list[int]:
+    """Return the indices of the title-case NNP tokens, in order (the NNPs found in the TAG
+    array, a Token made for each of them only: making every Token was most of
+    ``_unlabelled_people``'s time)."""
+    import numpy as np
+
+    doc = view.doc
+    nnps = np.flatnonzero(view.tags == np.uint64(doc.vocab.strings["NNP"])).tolist()
+    return [k for k in nnps if doc[k].is_title]
 
 
 def _consistent_kinds(cands: list[_Cand]) -> None:
@@ -767,16 +849,15 @@ def _consistent_kinds(cands: list[_Cand]) -> None:
     The model may call "Xinhua" a place once and an organisation twice; one name in one
     article names one thing.
     """
+    voters = [
+        (c, _norm(c.text)) for c in cands
+        if c.how == "model" and c.kind in ("person", "organization", "place")
+    ]
     votes: dict[str, dict[str, int]] = {}
-    for c in cands:
-        if c.how == "model" and c.kind in ("person", "organization", "place"):
-            key = _norm(c.doc[c.i:c.j].text)
-            votes.setdefault(key, {}).setdefault(c.kind, 0)
-            votes[key][c.kind] += 1
-    for c in cands:
-        if c.how != "model" or c.kind not in ("person", "organization", "place"):
-            continue
-        key = _norm(c.doc[c.i:c.j].text)
+    for c, key in voters:
+        votes.setdefault(key, {}).setdefault(c.kind, 0)
+        votes[key][c.kind] += 1
+    for c, key in voters:
         tally = votes[key]
         if len(tally) > 1:
             best = max(tally.items(), key=lambda kv: kv[1])
@@ -786,11 +867,13 @@ def _consistent_kinds(cands: list[_Cand]) -> None:
                     c.name = tuple(key.split())
 
 
-def _is_cap_word(tok) -> bool:
-    return tok.text[:1].isupper() and any(ch.isalpha() for ch in tok.text)
+def _is_cap_word(word: str) -> bool:
+    return word[:1].isupper() and any(ch.isalpha() for ch in word)
 
 
-def _rows(views, text: str, tables: Tables) -> tuple[list[_Cand], list[tuple[int, int]]]:
+def _rows(
+    views: list[_View], text: str, tables: Tables
+) -> tuple[list[_Cand], list[tuple[int, int]]]:
     """Return names read by layout rules, and the text ranges those rules claim from the model.
 
     Two layouts of wire copy the model reads badly: the dateline ("SEOUL 1996-12-06",
@@ -801,115 +884,79 @@ def _rows(views, text: str, tables: Tables) -> tuple[list[_Cand], list[tuple[int
     """
     out: list[_Cand] = []
     claimed: list[tuple[int, int]] = []
-    memo: dict[int, bool] = {}  # ORTH id -> whether the word is a number (_NUMBER)
-    for doc, base, skipped in views:
-        numbers_before = _running_count(doc, _NUMBER, memo)
-        for sent in doc.sents:
-            if any(a <= sent.start < b for a, b in skipped):
+    for view in views:
+        base = view.base
+        for sent in view.sents:
+            if view.is_skipped(sent.start):
                 continue
-            toks = _LazyTokens(doc, sent.start, sent.end)  # _dateline reads the first few
-            dl = _dateline(toks, base, text)
+            dl = _dateline(view, sent, text)
             if dl:
                 for i, j in dl:
-                    c = _Cand(doc, i, j, base, "GPE", how="dateline")
-                    kind, canonical, country = lookup_place(doc[i:j].text, tables)
+                    c = _Cand(view, i, j, "GPE", how="dateline")
+                    name = view.span_text(i, j)
+                    kind, canonical, country = lookup_place(name, tables)
                     c.kind = kind if kind in ("country", "place") else "place"
-                    c.canonical = canonical if kind else " ".join(doc[i:j].text.split()).title()
+                    c.canonical = canonical if kind else " ".join(name.split()).title()
                     c.country = country
                     out.append(c)
-                    claimed.append(
-                        (base + doc[i].idx, base + doc[j - 1].idx + len(doc[j - 1].text))
-                    )
+                    claimed.append((c.start, c.end))
                 continue
-            # a table row has two numbers and no lower-case word (checked lazily: most
-            # sentences fail at once)
-            numbers = numbers_before[sent.end] - numbers_before[sent.start]
-            if numbers < 2 or any(t.is_alpha and t.is_lower and t.lower_ not in _TABLE_WORDS
-                                  for t in sent):
+            # a table row has two numbers (so two digits: one search settles most sentences) and
+            # no lower-case word but those of _TABLE_WORDS
+            if not _TWO_DIGITS.search(view.text, view.starts[sent.start], view.ends[sent.end - 1]):
+                continue
+            if any(t.is_alpha and t.is_lower and t.lower_ not in _TABLE_WORDS for t in sent):
+                continue
+            if sum(bool(_NUMBER.match(view.word(k))) for k in range(sent.start, sent.end)) < 2:
                 continue
             claimed.append((base + sent.start_char, base + sent.end_char))
-            out.extend(_table_row(doc, sent, base, tables))
+            out.extend(_table_row(view, sent, tables))
     return out, claimed
 
 
-class _LazyTokens:
-    """The tokens ``doc[start:end]`` as a list-like (``len`` and ``[k]``), each made only when
-    read: spaCy makes a new Token object on every access."""
+def _dateline(view: _View, sent, text: str) -> list[tuple[int, int]]:
+    """Return the token ranges of the place names of a dateline opening ``sent``, or []."""
+    doc, first, end = view.doc, sent.start, sent.end
+    word = view.word
 
-    def __init__(self, doc, start: int, end: int) -> None:
-        self.doc, self.start, self.end = doc, start, end
-
-    def __len__(self) -> int:
-        return self.end - self.start
-
-    def __getitem__(self, k: int):
-        if not 0 <= k < self.end - self.start:
-            raise IndexError(k)
-        return self.doc[self.start + k]
-
-
-def _running_count(doc, pattern: re.Pattern[str], memo: dict[int, bool]) -> list[int]:
-    """Return ``counts`` with ``counts[j] - counts[i]`` = how many of ``doc[i:j]``'s tokens
-    ``pattern`` matches (read from the ORTH array; ``memo`` caches each distinct word)."""
-    strings = doc.vocab.strings
-    counts = [0]
-    for orth in doc.to_array("ORTH").tolist():
-        hit = memo.get(orth)
-        if hit is None:
-            hit = memo[orth] = bool(pattern.match(strings[orth]))
-        counts.append(counts[-1] + hit)
-    return counts
-
-
-def _dateline(toks, base: int, text: str) -> list[tuple[int, int]]:
-    """Return the token ranges of the place names of a dateline opening ``toks``, or []."""
-    def upper(t) -> bool:
-        original = text[base + t.idx : base + t.idx + len(t.text)]
+    def upper(k: int) -> bool:  # in Article.text ``text``: a case-restored copy lost the capitals
+        original = text[view.base + view.starts[k] : view.base + view.ends[k]]
         return original.isupper() and any(ch.isalpha() for ch in original)
 
-    k = 0
-    while k < len(toks) and upper(toks[k]) and k < 4:
-        k += 1
-    if k == 0 or k >= len(toks):
+    m = first
+    while m < end and upper(m) and m - first < 4:
+        m += 1
+    if m == first or m >= end:
         return []
-    ranges = [(toks[0].i, toks[k - 1].i + 1)]
-    m = k
-    if toks[m].text == ",":
+    ranges = [(first, m)]
+    if word(m) == ",":
         m += 1
         r = m
-        while (
-            m < len(toks) and _is_cap_word(toks[m]) and toks[m].lower_ not in _MONTHS
-            and m - r < 3
-        ):
+        while m < end and _is_cap_word(word(m)) and doc[m].lower_ not in _MONTHS and m - r < 3:
             m += 1
         if m > r:
-            ranges.append((toks[r].i, toks[m - 1].i + 1))
-    if m < len(toks) and (
-        _DATE.match(toks[m].text) or toks[m].lower_ in _MONTHS or toks[m].text == "("
-    ):
+            ranges.append((r, m))
+    if m < end and (_DATE.match(word(m)) or doc[m].lower_ in _MONTHS or word(m) == "("):
         return ranges
-    if (
-        m < len(toks) and toks[m].text == ","
-        and m + 1 < len(toks) and toks[m + 1].lower_ in _MONTHS
-    ):
+    if m < end and word(m) == "," and m + 1 < end and doc[m + 1].lower_ in _MONTHS:
         return ranges
     return []
 
 
-def _table_row(doc, sent, base: int, tables: Tables) -> list[_Cand]:
+def _table_row(view: _View, sent, tables: Tables) -> list[_Cand]:
     """Return the names in one row of a results table, typed by their place in the row."""
     out: list[_Cand] = []
     toks = list(sent)
     k = 0
     prev_person = False
     while k < len(toks):
-        if not _is_cap_word(toks[k]):
+        if not _is_cap_word(toks[k].text):
             k += 1
             continue
         m = k
         while m < len(toks) and (
-            _is_cap_word(toks[m])
-            or (toks[m].text in ("-", "&") and m + 1 < len(toks) and _is_cap_word(toks[m + 1]))
+            _is_cap_word(toks[m].text)
+            or (toks[m].text in ("-", "&") and m + 1 < len(toks) and _is_cap_word(toks[m + 1].text))
         ):
             m += 1
         words = [t.text for t in toks[k:m]]
@@ -933,7 +980,7 @@ def _table_row(doc, sent, base: int, tables: Tables) -> list[_Cand]:
             or bool(re.match(r"^[A-Z]\.$", words[0]))
             or (toks[k].ent_type_ == "PERSON" and len(words) >= 2)
         )
-        c = _Cand(doc, toks[k].i, toks[m - 1].i + 1, base, toks[k].ent_type_ or "", how="table-row")
+        c = _Cand(view, toks[k].i, toks[m - 1].i + 1, toks[k].ent_type_ or "", how="table-row")
         if kind == "country":
             c.kind, c.canonical, c.country = "country", canonical, country
         elif person and not (in_parens and prev_person):
