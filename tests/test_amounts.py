@@ -230,6 +230,46 @@ def test_find_figures_never_crashes(text: str) -> None:
         assert f.value == f.value  # not NaN
 
 
+# Mixed-case ASCII: the case-insensitive patterns search such text lower-cased, for speed.
+_mixed_case = st.lists(
+    st.sampled_from([
+        " ", "  ", "\n", "-", "–", ",", "(", "5", "12", "2022", "%", "$", "a", "A", "an", "Half A",
+        "Twenty-FIVE", "one", "ONE", "someone", "Percent", "PER CENT", "Percentage Points",
+        "More Than", "at LEAST", "Up", "DOWN by", "Or More", "First Eight Months", "Q3", "h1",
+        "IN AUGUST", "Jan-Mar", "Year To Date", "YTD", "Last Year", "NEXT year", "RECORD",
+        "All-Time", "Unprecedented", "billion", "BN", "tons",
+    ]),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mixed_case)
+def test_lower_cased_search_finds_what_ignoring_case_finds(text: str) -> None:
+    from toolkit.extract import amounts
+
+    for pattern in (
+        amounts._APPROX_RE, amounts._UPDOWN_RE, amounts._PERCENT_WORD, amounts._NUMBER_WORD,
+        amounts._NUMBER_START, amounts._PART_OF_YEAR, amounts._RELATIVE_YEAR, amounts._RECORD_WORD,
+    ):
+        assert [m.regs for m in pattern.finditer(text)] == [
+            m.regs for m in pattern.any_case.finditer(text)
+        ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FIVE PERCENT", [("FIVE PERCENT", 5.0, "%")]),
+        ("FIVE PERCENT, said Ölund", [("FIVE PERCENT", 5.0, "%")]),  # not ASCII: the slow path
+        ("Twenty-Five Tons", [("Twenty-Five Tons", 25.0, "tons")]),
+        ("twenty-five tons”", [("twenty-five tons", 25.0, "tons")]),
+    ],
+)
+def test_figures_in_any_case(text: str, expected: list[tuple[str, float, str]]) -> None:
+    assert _figures(text) == expected
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

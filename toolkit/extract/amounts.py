@@ -29,8 +29,8 @@ import csv
 import functools
 import itertools
 import re
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -84,6 +84,34 @@ PHYSICAL_UNITS: dict[str, str] = {
     "bcm": "cubic meters",  # billion cubic meters: the scale is part of the abbreviation
 }
 
+
+class _AnyCase:
+    """A case-insensitive pattern that searches ASCII text faster, with the same outcome.
+
+    Python's regex engine skips a branch of an alternation on its first character only when the
+    branch is case-sensitive. In ASCII text, ignoring case is the same as lower-casing the text
+    (which moves no offset), so ASCII text is lower-cased and searched case-sensitively; other
+    text goes to the case-insensitive pattern. ``source`` spells its letters in lower case.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.any_case = re.compile(source, re.IGNORECASE)
+        self.lower_case = re.compile(source)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """Return the first match in ``text``, or None; its offsets index ``text``, but in ASCII
+        text its groups are lower-cased."""
+        if text.isascii():
+            return self.lower_case.search(text.lower())
+        return self.any_case.search(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """Return the matches in ``text``, as ``search`` gives them."""
+        if text.isascii():
+            return self.lower_case.finditer(text.lower())
+        return self.any_case.finditer(text)
+
+
 # Words that sit right before a figure and say how exact it is or what it did.
 APPROXIMATORS = (
     "more than", "less than", "fewer than", "greater than", "higher than", "lower than",
@@ -97,16 +125,15 @@ APPROXIMATORS = (
     "between", "an average of", "average", "a mere", "a whopping", "whopping", "in excess of",
     "upwards of", "a combined",
 )
-_APPROX_RE = re.compile(
+_APPROX_RE = _AnyCase(
     r"(?:^|(?<=[\s(\[\"“‘'—–-]))("
     + "|".join(
         re.escape(a).replace(r"\ ", r"\s+") for a in sorted(APPROXIMATORS, key=len, reverse=True)
     )
-    + r")\s*$",
-    re.IGNORECASE,
+    + r")\s*$"
 )
 # "up 20%" / "down 54% from": only as a free-standing comment, not "made up just 2%".
-_UPDOWN_RE = re.compile(r"(?:^|[,;(—–]\s*)((?:up|down)(?:\s+by)?)\s*$", re.IGNORECASE)
+_UPDOWN_RE = _AnyCase(r"(?:^|[,;(—–]\s*)((?:up|down)(?:\s+by)?)\s*$")
 _AFTER_RE = re.compile(
     r"^\s*(or more|or less|or so|or higher|or lower|and up|plus)\b", re.IGNORECASE
 )
@@ -165,6 +192,7 @@ _ADJUNCT_PREPS = {"since", "during", "amid", "after", "before", "despite", "unti
                   "following", "throughout"}
 _CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "parataxis", "csubj", "xcomp", "acl"}
 _YEAR_RE = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
+_YEAR_IN_TEXT = re.compile(r"1[89]\d\d|20\d\d|2100")  # found in any text holding a year token
 
 # Fallback naming when no entity mentions are passed: demonyms and capitals used for states.
 _FALLBACK_CANONICAL = {
@@ -250,15 +278,20 @@ _SCALE_ANY = (
 
 
 _DIGIT = re.compile(r"\d")
-_PERCENT_WORD = re.compile(r"(?i:%|percentage|per\s?cent|pct)")
+_PERCENT_WORD = _AnyCase(r"%|percentage|per\s?cent|pct")
 # a figure spelled with words needs a number word other than "a"/"an"/"half a", or a scale word
 # ("a billion yuan"): text with neither and no digit holds no figure, whatever the patterns say
-_ANY_NUMBER = re.compile(
-    r"\d|(?i:(?<![a-z])(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+_NUMBER_WORD = _AnyCase(
+    r"(?<![a-z])(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|thousand|million|billion|trillion|lakh|crore|mln|mn|bln|bn|"
-    r"tn)(?![a-z]))"
+    r"tn)(?![a-z])"
 )
+_LEAD = r"(?<![\w.,$€£¥])"  # a figure's number never continues a word or another number
+# Where a figure's number can start: every figure pattern but the prefixed one begins with
+# _LEAD and a number. A lookahead, so that starts inside a number are found too ("five" in
+# "twenty-five").
+_NUMBER_START = _AnyCase(rf"(?={_LEAD}(?:{_NUM}|{_WORDNUM}))")
 
 
 @functools.cache
@@ -273,7 +306,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         r"(?<![A-Za-z0-9])(?:" + "|".join(symbols) + r"))"
     )
     number = rf"(?P<num>{_NUM}|(?i:{_WORDNUM}))"
-    lead = r"(?<![\w.,$€£¥])"  # a figure's number never continues a word or another number
+    lead = _LEAD
     # "$10-15 billion" / "$10 to $15 billion": the lower bound is captured and split off later.
     lower = (
         rf"(?:(?P<lo>{_NUM})\s*(?P<losep>-|–|—|\bto\b)\s*"
@@ -298,6 +331,14 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         rf"{lead}{number}(?:[\s-](?P<scale>(?i:{_SCALE_LONG}|mn|bn)))?\s(?P<cur>(?i:{units}))(?![A-Za-z])"
     )
     return money_prefixed, money_words, percent, physical
+
+
+@functools.cache
+def _currency_prefix_part() -> re.Pattern[str]:
+    """Return a search for what every prefixed amount holds verbatim: a currency code, or the
+    last part of a symbol (the "$" of "U.S. $", whose space is optional)."""
+    parts = {form.split()[-1] for form, kind, _ in _currency_rows() if kind in ("code", "symbol")}
+    return re.compile("|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True)))
 
 
 def parse_number(text: str) -> float | None:
@@ -356,9 +397,13 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
     >>> find_figures("In 2022, a 12-point plan, 1,000 troops and an ally")
     []
     """
-    if not _ANY_NUMBER.search(text):
+    has_digit = _DIGIT.search(text) is not None
+    if not has_digit and not _NUMBER_WORD.search(text):
         return []
     money_prefixed, money_words, percent, physical = _patterns()
+    # every match of the last three patterns starts with a number: find where numbers can start
+    # once, and try the patterns only there
+    starts = [m.start() for m in _NUMBER_START.finditer(text)]
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
 
@@ -373,8 +418,10 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
         taken.append((start, end))
         found.append(Figure(start, end, value, unit, flags))
 
-    # a prefixed amount's number is digits: without a digit the pattern cannot match
-    for m in (money_prefixed.finditer(text) if _DIGIT.search(text) else ()):
+    # a prefixed amount's number is digits, and its currency part is there as written: without
+    # both the pattern cannot match
+    for m in (money_prefixed.finditer(text)
+              if has_digit and _currency_prefix_part().search(text) else ()):
         cur = re.sub(r"\s+", " ", m.group("cur").strip())
         code = currency_code(cur) or "USD"
         if cur == "¥":
@@ -388,7 +435,7 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
                 _scaled(m.group("num"), *scales), code, ("range",))
         else:
             add(m.start(), m.end(), _scaled(m.group("num"), *scales), code)
-    for m in money_words.finditer(text):
+    for m in _matches_at(money_words, text, starts):
         num, scale = m.group("num"), m.group("scale")
         if num.lower() in ("a", "an", "half a") and not scale:
             continue  # "an ally", "a dollar store": not figures
@@ -399,13 +446,13 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
         add(m.start(), m.end(), _scaled(num, scale, m.group("scale2")), code,
             () if scale else ("word",))
     # every percent figure contains one of these words: a cheap search skips most sentences
-    for m in (percent.finditer(text) if _PERCENT_WORD.search(text) else ()):
+    for m in (_matches_at(percent, text, starts) if _PERCENT_WORD.search(text) else ()):
         num = m.group("num")
         if num.lower() in ("a", "an", "half a"):
             continue
         unit = "pp" if m.group("cur").lower().startswith("percentage") else "%"
         add(m.start(), m.end(), _scaled(num), unit)
-    for m in physical.finditer(text):
+    for m in _matches_at(physical, text, starts):
         num, scale = m.group("num"), m.group("scale")
         if num.lower() in ("a", "an", "half a") and not scale:
             continue
@@ -416,6 +463,20 @@ def find_figures(text: str, *, context: str = "") -> list[Figure]:
         add(m.start(), m.end(), value, PHYSICAL_UNITS[unit_word])
     found.sort(key=lambda f: f.start)
     return _mark_ranges(text, found)
+
+
+def _matches_at(
+    pattern: re.Pattern[str], text: str, starts: list[int]
+) -> Iterator[re.Match[str]]:
+    """Yield the matches ``pattern.finditer(text)`` yields, trying only the positions ``starts``
+    (ascending), which must hold every position where a match of ``pattern`` can start."""
+    end = 0
+    for start in starts:
+        if start >= end:  # finditer goes on from the end of the last match
+            m = pattern.match(text, start)  # lookbehinds still see the text before ``start``
+            if m:
+                yield m
+                end = m.end()
 
 
 _BARE_LOWER = re.compile(rf"(?<![\w.,])(?P<lo>{_NUM})\s*(?P<sep>-|–|—|\bto\b|\band\b)\s*$")
@@ -723,6 +784,18 @@ def _clause_tokens(head) -> list:
     return out
 
 
+def _in_clause(tok, head) -> bool:
+    """Return True when ``tok`` is one of ``_clause_tokens(head)``: the way up from ``tok`` to
+    ``head`` passes no nested clause and no attribution."""
+    while tok.i != head.i:
+        if tok.dep_ in _CLAUSE_DEPS and tok.dep_ != "xcomp" or tok.lower_ in _SOURCE_WORDS:
+            return False
+        if tok.head.i == tok.i:
+            return False  # the sentence root, and ``head`` was not on the way
+        tok = tok.head
+    return True
+
+
 def _under_clause(tok, top, deps: tuple[str, ...], *, with_top: bool) -> bool:
     """Return True when an ancestor of ``tok`` below ``top`` (``top`` too if ``with_top``) has a
     dependency in ``deps``; ``tok`` lies in ``top``'s subtree."""
@@ -738,38 +811,46 @@ def _under_clause(tok, top, deps: tuple[str, ...], *, with_top: bool) -> bool:
     return False
 
 
-def _span_ents(span, cache: dict[int, tuple]) -> list:
+def _span_ents(span, cache: dict[int, tuple[tuple, list[int]]]) -> list:
     """Return ``span.ents`` (the doc's entities inside the span), reading ``doc.ents`` once per
     doc through ``cache`` (spaCy's ``Span.ents`` rebuilds the doc's whole entity list)."""
     doc = span.doc
-    ents = cache.get(id(doc))
-    if ents is None:
-        ents = cache[id(doc)] = tuple(doc.ents)
+    cached = cache.get(id(doc))
+    if cached is None:
+        ents = tuple(doc.ents)
+        cached = cache[id(doc)] = (ents, [ent.start for ent in ents])
+    ents, starts = cached
     out = []
-    for ent in ents:  # the same walk as spaCy's Span.ents
-        if ent.start >= span.start:
-            if ent.end <= span.end:
-                out.append(ent)
-            else:
-                break
+    # the same walk as spaCy's Span.ents, from the first entity starting in the span (entities
+    # are sorted and do not overlap)
+    for ent in ents[bisect_left(starts, span.start):]:
+        if ent.end <= span.end:
+            out.append(ent)
+        else:
+            break
     return out
 
 
 def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int], *,
-                  token_starts: Sequence[int] | None = None, memo: dict | None = None) -> str:
+                  token_bounds: tuple[Sequence[int], Sequence[int]] | None = None,
+                  memo: dict | None = None) -> str:
     """Return "China–Russia trade": entity names of the noun phrase or clause plus the head noun.
 
-    ``token_starts`` are the char offsets of the doc's tokens (computed when not given);
-    ``memo`` keeps each clause's names for the next figure with the same ids and entities.
+    ``token_bounds`` are the char offsets where the doc's tokens start and end (computed when not
+    given); ``memo`` keeps each clause's names for the next figure with the same ids and entities.
     """
     names: list[str] = []
     skip: set[int] = set(figure_ids)
+    # Only tokens overlapping an entity can contribute a name: the attribution and currency tests
+    # below run on those alone.
+    touching: set[int] = set()
     if entities:
-        if token_starts is None:
-            token_starts = [t.idx for t in chain_root.doc]
-        # the tokens starting inside an entity: offsets are sorted, so two bisections each
+        starts, ends = token_bounds or _token_bounds(chain_root.doc)
+        # offsets are sorted, so two bisections each: the tokens starting inside an entity, and
+        # the tokens overlapping it
         for e in entities:
-            skip.update(range(bisect_left(token_starts, e.start), bisect_left(token_starts, e.end)))
+            skip.update(range(bisect_left(starts, e.start), bisect_left(starts, e.end)))
+            touching.update(range(bisect_right(ends, e.start), bisect_left(starts, e.end)))
     phrase = ""
     if noun is not None:
         key = ("noun phrase", noun.i, id(figure_ids), id(entities))
@@ -778,24 +859,27 @@ def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int
         else:
             np_tokens = [
                 t for t in noun.subtree
-                if not _under_clause(t, noun, ("acl", "advcl"), with_top=False)
+                if t.i in touching and t.i not in figure_ids
+                and not _under_clause(t, noun, ("acl", "advcl"), with_top=False)
                 and not _in_source_phrase(t) and currency_code(t.head.lower_) is None
             ]
-            names = _entities_in([t for t in np_tokens if t.i not in figure_ids], entities)
+            names = _entities_in(np_tokens, entities)
             phrase = _noun_phrase(noun, skip)
             if noun.i in skip and not phrase:
                 phrase = ""
             if memo is not None:
                 memo[key] = (list(names), phrase)
-    if not names:
+    if not names and touching:
+        doc = chain_root.doc
+        candidates = [doc[i] for i in sorted(touching) if i not in figure_ids]
         for clause in _clause_chain(chain_root):
             key = ("clause names", clause.i, id(figure_ids), id(entities))
             if memo is not None and key in memo:
                 names = list(memo[key])
             else:
-                toks = [t for t in _clause_tokens(clause)
-                        if t.i not in figure_ids and not _in_source_phrase(t)
-                        and currency_code(t.head.lower_) is None]
+                toks = [t for t in candidates
+                        if _in_clause(t, clause)
+                        and not _in_source_phrase(t) and currency_code(t.head.lower_) is None]
                 names = _entities_in(toks, entities)
                 if memo is not None:
                     memo[key] = list(names)
@@ -806,16 +890,21 @@ def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int
     return f"{label} {phrase}".strip() if phrase else label
 
 
+def _token_bounds(doc) -> tuple[list[int], list[int]]:
+    """Return the char offsets where each of the doc's tokens starts and where it ends."""
+    bounds = doc.to_array(["IDX", "LENGTH"])
+    return bounds[:, 0].tolist(), (bounds[:, 0] + bounds[:, 1]).tolist()
+
+
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
            "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 # A figure for part of a year ("in the first eight months", "in August", "January-July") cannot
 # be compared with an annual total.
-_PART_OF_YEAR = re.compile(
+_PART_OF_YEAR = _AnyCase(
     r"\b(?:first|last|past|opening|final)\s+(?:(?:\w+|\d+)\s+)?(?:months?|quarters?|half|weeks?)\b"
     r"|\b(?:the\s+)?(?:first|second|third|fourth)\s+quarter\b|\bq[1-4]\b|\bh[12]\b"
     rf"|\b(?:in|during|for|since)\s+(?:{_MONTHS})\b(?!\s+\d{{1,2}}\b)"
-    rf"|\b(?:{_MONTHS})\s*[-–]\s*(?:{_MONTHS})\b|\b(?:year|month)\s+to\s+date\b|\bytd\b",
-    re.IGNORECASE,
+    rf"|\b(?:{_MONTHS})\s*[-–]\s*(?:{_MONTHS})\b|\b(?:year|month)\s+to\s+date\b|\bytd\b"
 )
 
 
@@ -830,10 +919,10 @@ def part_of_year(sentence: str) -> str:
     ''
     """
     match = _PART_OF_YEAR.search(sentence)
-    return match.group(0) if match else ""
+    return sentence[match.start():match.end()] if match else ""  # in its original case
 
 
-_RELATIVE_YEAR = re.compile(r"\b(last|this|next) year\b", re.IGNORECASE)
+_RELATIVE_YEAR = _AnyCase(r"\b(last|this|next) year\b")
 
 
 def relative_year(sentence: str, published: str) -> int | None:
@@ -853,22 +942,22 @@ def relative_year(sentence: str, published: str) -> int | None:
     return int(published[:4]) + shift
 
 
-def _year_for(root, figure_ids: set[int], *,
-              memo: dict | None = None) -> int | None:  # figure_ids: every figure's tokens
+def _year_tokens(sent, sentence: str, figure_ids: set[int]) -> list:
+    """Return the tokens of spaCy sentence ``sent`` that are years, outside the figures.
+
+    ``sentence`` is the sentence's text: without four digits that look like a year in it, no
+    token can be one, and the tokens are never read.
+    """
+    if not _YEAR_IN_TEXT.search(sentence):
+        return []
+    return [t for t in sent if _YEAR_RE.match(t.text) and t.i not in figure_ids]
+
+
+def _year_for(root, years: list) -> int | None:
     """Return the explicit year in the figure's clause or a governing clause, nearest first.
 
-    ``memo`` keeps each sentence's year tokens for the next figure with the same ``figure_ids``.
+    ``years`` are the sentence's year tokens (``_year_tokens``).
     """
-    sent = root.sent
-    key = (sent.start, sent.end, id(figure_ids))
-    years = memo.get(key) if memo is not None else None
-    if years is None:
-        years = [
-            t for t in sent
-            if _YEAR_RE.match(t.text) and t.i not in figure_ids
-        ]
-        if memo is not None:
-            memo[key] = years
     if not years:
         return None
     chain = _clause_chain(root)
@@ -882,12 +971,48 @@ def _year_for(root, figure_ids: set[int], *,
     return None
 
 
+# Any token whose lower form is "record", "all-time" or "unprecedented" matches this search (a
+# character lower-cases to a letter of these words only where it matches that letter here).
+_RECORD_WORD = _AnyCase(r"record|all-time|unprecedented")
+
+
+def _record_words(chain: list, noun, base: int, memo: dict) -> list[tuple[int, str]]:
+    """Return (offset, "record") for each word that makes a figure a record: before its noun,
+    "on record" in its own clause, or anywhere in the clause governing it (not in a relative
+    clause). ``base`` and ``memo`` are ``_qualifier``'s."""
+    found = []
+    top = chain[-1]
+    if noun is not None:
+        for t in noun.subtree:
+            if t.lower_ in ("record", "all-time") and t.i < noun.i:
+                found.append((t.idx + base, "record"))
+    # "..., the largest monthly reduction on record": anywhere in the figure's own clause
+    clause = _clause_root(chain[0])
+    on_record = memo.get(("on record", clause.i))
+    if on_record is None:
+        on_record = memo[("on record", clause.i)] = [
+            t.idx for t in _clause_tokens(clause)
+            if t.lower_ == "record" and t.i > 0 and t.doc[t.i - 1].lower_ == "on"
+        ]
+    found += [(idx + base, "record") for idx in on_record]
+    records = memo.get(("record", top.i))
+    if records is None:
+        records = memo[("record", top.i)] = [
+            t.idx for t in top.subtree
+            if t.lower_ in ("record", "all-time", "unprecedented")
+            and not _under_clause(t, top, ("relcl", "acl"), with_top=True)
+        ]
+    found += [(idx + base, "record") for idx in records]
+    return found
+
+
 def _qualifier(text: str, rel_start: int, rel_end: int, flags: tuple[str, ...], verb,
                chain: list, base: int, noun=None, *, memo: dict | None = None) -> str:
     """Return the qualifier words around a figure in text order: "topped record", "at least".
 
     ``base`` turns a token's doc char offset into an offset in ``text`` (the sentence).
-    ``memo`` keeps the clause-wide "record" words for the sentence's other figures.
+    ``memo`` keeps whether the sentence has record words at all, and the clause-wide "record"
+    words, for the sentence's other figures.
     """
     if memo is None:
         memo = {}
@@ -913,28 +1038,10 @@ def _qualifier(text: str, rel_start: int, rel_end: int, flags: tuple[str, ...], 
         found.append((rel_end, after.group(1).lower()))
     if verb is not None and verb.lower_ in CHANGE_VERBS:
         found.append((verb.idx + base, verb.lower_))
-    top = chain[-1]
-    if noun is not None:
-        for t in noun.subtree:
-            if t.lower_ in ("record", "all-time") and t.i < noun.i:
-                found.append((t.idx + base, "record"))
-    # "..., the largest monthly reduction on record": anywhere in the figure's own clause
-    clause = _clause_root(chain[0])
-    on_record = memo.get(("on record", clause.i))
-    if on_record is None:
-        on_record = memo[("on record", clause.i)] = [
-            t.idx for t in _clause_tokens(clause)
-            if t.lower_ == "record" and t.i > 0 and t.doc[t.i - 1].lower_ == "on"
-        ]
-    found += [(idx + base, "record") for idx in on_record]
-    records = memo.get(("record", top.i))
-    if records is None:
-        records = memo[("record", top.i)] = [
-            t.idx for t in top.subtree
-            if t.lower_ in ("record", "all-time", "unprecedented")
-            and not _under_clause(t, top, ("relcl", "acl"), with_top=True)
-        ]
-    found += [(idx + base, "record") for idx in records]
+    if "record words" not in memo:
+        memo["record words"] = _RECORD_WORD.search(text) is not None
+    if memo["record words"]:  # else no token of the sentence is one: skip the tree walks
+        found += _record_words(chain, noun, base, memo)
     for flag in flags:
         if flag != "word":
             found.append((rel_end + 0.5, flag))
@@ -959,8 +1066,8 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
     article = parsed.article
     text = article.text
     out: list[Amount] = []
-    token_starts: dict[int, list[int]] = {}  # id(doc) -> its tokens' char offsets (docs live on)
-    doc_ents: dict[int, tuple] = {}  # id(doc) -> doc.ents (spaCy rebuilds it on every access)
+    token_bounds: dict[int, tuple] = {}  # id(doc) -> its tokens' char offsets (docs live on)
+    doc_ents: dict[int, tuple] = {}  # id(doc) -> doc.ents and where they start (_span_ents)
     by_start: list[int] | None = [m.start for m in mentions]
     if any(a > b for a, b in zip(by_start, by_start[1:], strict=False)):
         by_start = None
@@ -996,6 +1103,10 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
         # this sentence's work shared by its figures (keys hold ids of all_ids and entities,
         # which live as long as the memo)
         memo: dict = {}
+        # what the sentence's words say about time holds for each of its figures
+        period = part_of_year(s_text)
+        sentence_year = relative_year(s_text, article.published)
+        years = _year_tokens(sent.span, s_text, all_ids)
         rows: list[tuple[Figure, str, int | None, str, object]] = []
         for f, toks in zip(figures, spans, strict=True):
             if not toks:
@@ -1007,16 +1118,15 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
                 continue  # "the top 15 yuan markets": the currency word modifies a noun
             root = _span_root(toks)
             noun, verb, chain = _head_noun(root, frozenset(t.i for t in toks))
-            if entities and id(doc) not in token_starts:
-                token_starts[id(doc)] = doc.to_array("IDX").tolist()  # every token's .idx
+            if entities and id(doc) not in token_bounds:
+                token_bounds[id(doc)] = _token_bounds(doc)
             subject = _subject_text(noun, root, entities, all_ids,
-                                    token_starts=token_starts.get(id(doc)), memo=memo)
-            year = _year_for(root, all_ids, memo=memo)
+                                    token_bounds=token_bounds.get(id(doc)), memo=memo)
+            year = _year_for(root, years)
             if year is None:
-                year = relative_year(s_text, article.published)
+                year = sentence_year
             qualifier = _qualifier(s_text, f.start, f.end, f.flags, verb, chain,
                                    shift - sent.start, noun, memo=memo)
-            period = part_of_year(s_text)
             if period:
                 qualifier = " ".join(w for w in [qualifier, f"period: {period}"] if w)
             rows.append((f, subject, year, qualifier, root))
