@@ -158,3 +158,64 @@ def test_seed_reported_speech(seed_quotes):
     assert indirect["China is maximizing its o"] == "Wan Qingsong"  # "..., Wan said."
     assert indirect["The meeting between Xi an"] == "Li Mingjiang"  # "..., Li said, which ..."
     assert indirect["China’s trade with Russia"] == "government data"  # "According to ..."
+
+
+def test_token_columns_agree_with_spacy_objects():
+    # _Tokens reads cue words (LOWER ids) and PERSON entities (entity columns) from arrays; they
+    # must be what the Token and Span objects say, whatever the case of the word
+    from toolkit.extract.quotes import _INDIRECT_WORDS, _Tokens
+
+    text = ("SAID Maria Lopez, who Said so. According to John Smith, the vote failed.\n\n"
+            "Mr. Tanaka told Reuters that Anna Berg had ADDED nothing, pointing out the delay.")
+    article = Article.build(article_id="cols", path="case", paragraphs=text.split("\n\n"))
+    parsed = next(parse([article]))
+    toks = _Tokens(parsed)
+    tokens = [(chunk.start + t.idx, t) for chunk in parsed.chunks for t in chunk.doc]
+    assert [pos for _, pos in toks.cues] == [
+        pos for pos, t in tokens if t.text.lower() in _INDIRECT_WORDS]
+    people = [(chunk.start + e.start_char, chunk.start + e.end_char)
+              for chunk in parsed.chunks for e in chunk.doc.ents if e.label_ == "PERSON"]
+    assert people and toks.person_entities() == people
+
+
+def _sentence_bounds_by_character(text, pos, para_lo, para_hi, *, forward, spans):
+    """The scan ``_sentence_bounds`` implements, one character at a time (the reference)."""
+    import re
+
+    from toolkit.extract.quotes import _ABBREVIATION, MAX_SENTENCE_CHARS
+
+    covered = lambda i: any(s.open <= i < s.close for s in spans)  # noqa: E731
+    para_lo = max(para_lo, pos - MAX_SENTENCE_CHARS)
+    para_hi = min(para_hi, pos + MAX_SENTENCE_CHARS)
+    if forward:
+        for i in range(pos, para_hi):
+            if covered(i):
+                return i
+            word = text[max(para_lo, i - 3): i]
+            if text[i] in ".?!" and (i + 1 >= para_hi or text[i + 1].isspace()) and (
+                    text[i] != "." or not re.search(r"(^|\s)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|"
+                                                    r"Gov|Gen|Jr|Sr)$", word)):
+                return i
+        return para_hi
+    for i in range(pos - 1, para_lo - 1, -1):
+        if covered(i):
+            return i + 1
+        if text[i] in ".?!" and i + 1 < len(text) and text[i + 1].isspace() and not (
+                text[i] == "." and _ABBREVIATION.search(text[max(para_lo, i - 4): i + 1])):
+            return i + 1
+    return para_lo
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aA .?!“”\n", max_size=60), st.data())
+def test_sentence_bounds_agree_with_a_character_scan(text, data):
+    from toolkit.extract.quotes import _sentence_bounds, _SpanList
+
+    spans = _SpanList([s for s in find_quoted_spans([text], [0])])
+    pos = data.draw(st.integers(0, len(text)))
+    lo = data.draw(st.integers(0, pos))
+    hi = data.draw(st.integers(pos, len(text)))
+    for forward in (True, False):
+        for blocked in (spans, []):
+            assert _sentence_bounds(text, pos, lo, hi, forward=forward, spans=blocked) == \
+                _sentence_bounds_by_character(text, pos, lo, hi, forward=forward, spans=blocked)

@@ -29,6 +29,8 @@ the most recent fitting speaker.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
@@ -115,9 +117,12 @@ _LABEL_VERBS = frozenset(
     "accused accusing blame blames blamed condemn condemns condemned urging "
     "announcing".split()
 )
-# Verbs that take reported speech but are weak evidence of speech; used only with a ccomp.
 # The only words at which _indirect can find reported speech (see _is_cue).
 _INDIRECT_WORDS = SPEECH_VERBS | {"according", "point", "points", "pointed"}
+# The only words that can attribute a quote next to them: cue words (among them ``according``)
+# and, for partial quotes, label verbs.
+_ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS
+# Verbs that take reported speech but are weak evidence of speech; used only with a ccomp.
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
 _PRONOUNS_PERSON = frozenset("he she him her i we".split())
@@ -161,6 +166,7 @@ class _Span:
 
 
 _DOUBLE_MARK = re.compile("[" + re.escape(_OPEN_DOUBLE + _CLOSE_DOUBLE + _STRAIGHT) + "]|''")
+_SINGLE_MARK = re.compile("[‘’']")
 
 
 def _is_word(ch: str) -> bool:
@@ -195,9 +201,8 @@ def _double_marks(para: str) -> list[tuple[int, int, str]]:
 def _single_marks(para: str) -> list[tuple[int, int, str]]:
     """Return single quote marks that sit at word boundaries (apostrophes inside words never)."""
     marks: list[tuple[int, int, str]] = []
-    for i, ch in enumerate(para):
-        if ch not in "‘’'":
-            continue
+    for m in _SINGLE_MARK.finditer(para):
+        i, ch = m.start(), m.group()
         before = para[i - 1] if i > 0 else " "
         after = para[i + 1] if i + 1 < len(para) else " "
         if ch in "‘'" and (before in _BOUNDARY_BEFORE or not before.strip()) and _is_word(after):
@@ -287,49 +292,82 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 class _Tokens:
-    """Every token of the article with its Article.text offset, for lookups by character."""
+    """Every token of the article with its Article.text offset, for lookups by character.
+
+    Tokens are numbered across the whole article, chunk after chunk, in text order.
+    """
 
     def __init__(self, parsed: Parsed) -> None:
+        import numpy as np
+        from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LOWER
+
         # spaCy makes a new Token object on every access and most tokens are never looked at:
-        # offsets come from arrays, and a Token is made only where a lookup lands.
+        # offsets and word forms come from arrays, and a Token is made only where a lookup lands.
         self.docs = [chunk.doc for chunk in parsed.chunks]
-        self.starts: list[int] = []  # every token's absolute start, in text order
-        self._where: list[tuple[int, int]] = []  # (chunk number, token index) of each start
-        for k, chunk in enumerate(parsed.chunks):
-            idx = chunk.doc.to_array("IDX").tolist()  # every token's .idx
-            self.starts += [chunk.start + x for x in idx]
-            self._where += [(k, i) for i in range(len(idx))]
+        attrs = [IDX, LOWER, ENT_IOB, ENT_TYPE]
+        cols = np.concatenate([chunk.doc.to_array(attrs) for chunk in parsed.chunks] or
+                              [np.zeros((0, len(attrs)), dtype=np.uint64)])
+        lengths = [len(doc) for doc in self.docs]
+        # the article-wide number of each chunk's first token, then one past the last token
+        self.firsts: list[int] = [0, *itertools.accumulate(lengths)]
+        # every token's Article.text offset, in text order
+        self.starts = cols[:, 0].astype(np.int64) + np.repeat(
+            [chunk.start for chunk in parsed.chunks], lengths).astype(np.int64)
+        # every token's (ENT_IOB, ENT_TYPE): 3 begins an entity, 1 is inside one
+        self._ents = cols[:, 2:]
+        lowers = cols[:, 1]
+        found, is_cue = _attributing_words(lowers)
+        # the tokens that can attribute a quote next to them (cue words and label verbs)
+        self._attributing: list[int] = found.tolist()
+        self._attributing_starts: list[int] = self.starts[found].tolist()
+        # (number, offset) of the tokens at which _indirect can find reported speech
+        self.cues: list[tuple[int, int]] = list(zip(found[is_cue].tolist(),
+                                                    self.starts[found[is_cue]].tolist(),
+                                                    strict=True))
         self.offset_of = {id(chunk.doc): chunk.start for chunk in parsed.chunks}
         self._article_text = parsed.article.text
-        self._cue_words: dict[int, bool] = {}  # ORTH id -> lower-cased text in _INDIRECT_WORDS
+        self._texts: dict[int, str] = {}  # id(doc) -> doc.text, for this article's chunks
 
     def text_of(self, doc) -> str:
         """Return ``doc.text``: a slice of Article.text (see ``toolkit.nlp.Chunk``), as spaCy
-        would rebuild it by joining every token on each call."""
+        would rebuild it by joining every token on each call; each chunk's is sliced once."""
+        text = self._texts.get(id(doc))
+        if text is not None:
+            return text
         start = self.offset_of.get(id(doc))
         if start is None:
             return doc.text
         if not len(doc):
-            return ""
-        last = doc[-1]
-        return self._article_text[start:start + last.idx + len(last.text_with_ws)]
+            text = ""
+        else:
+            last = doc[-1]
+            text = self._article_text[start:start + last.idx + len(last.text_with_ws)]
+        self._texts[id(doc)] = text
+        return text
 
-    def cue_positions(self, k: int) -> list[int]:
-        """Return the indices of chunk ``k``'s tokens whose lower-cased text is in
-        ``_INDIRECT_WORDS`` (read from the ORTH array; each distinct word is checked once)."""
+    def token(self, n: int):
+        """Return token number ``n`` of the article (a spaCy Token)."""
+        k = bisect_right(self.firsts, n) - 1
+        return self.docs[k][n - self.firsts[k]]
+
+    def person_entities(self) -> list[tuple[int, int]]:
+        """Return the ``(start, end)`` offsets of the PERSON entities, in text order.
+
+        These are the PERSON spans of ``Doc.ents``: a token beginning an entity labelled
+        PERSON and the tokens inside it that follow, read from the entity columns rather than
+        from a Span built for every entity of every label.
+        """
         import numpy as np
 
-        doc = self.docs[k]
-        strings = doc.vocab.strings
-        memo = self._cue_words
-        words, where = np.unique(doc.to_array("ORTH"), return_inverse=True)
-        hits = []
-        for orth in words.tolist():
-            hit = memo.get(orth)
-            if hit is None:
-                hit = memo[orth] = strings[orth].lower() in _INDIRECT_WORDS
-            hits.append(hit)
-        return np.flatnonzero(np.array(hits, dtype=bool)[where]).tolist() if hits else []
+        iob, label = self._ents[:, 0], self._ents[:, 1]
+        out = []
+        for n in np.flatnonzero((iob == 3) & (label == _string_id("PERSON"))).tolist():
+            chunk_end = self.firsts[bisect_right(self.firsts, n)]
+            last = n
+            while last + 1 < chunk_end and iob[last + 1] == 1:
+                last += 1
+            out.append((self.starts[n].item(), self.abs_end(self.token(last))))
+        return out
 
     def abs(self, tok) -> int:
         return self.offset_of[id(tok.doc)] + tok.idx
@@ -338,11 +376,51 @@ class _Tokens:
         return self.abs(tok) + len(tok.text)
 
     def within(self, start: int, end: int) -> list:
-        import bisect
+        """Return the tokens starting in ``[start, end)``."""
+        lo, hi = self.starts.searchsorted([start, end]).tolist()
+        return [self.token(n) for n in range(lo, hi)]
 
-        lo = bisect.bisect_left(self.starts, start)
-        hi = bisect.bisect_left(self.starts, end)
-        return [self.docs[k][i] for k, i in self._where[lo:hi]]
+    def attributing_within(self, start: int, end: int, outside: _SpanList) -> list:
+        """Return the tokens in ``_ATTRIBUTING_WORDS`` starting in ``[start, end)`` and not
+        inside one of the ``outside`` spans, in text order."""
+        lo = bisect_left(self._attributing_starts, start)
+        hi = bisect_left(self._attributing_starts, end)
+        return [self.token(self._attributing[k]) for k in range(lo, hi)
+                if not outside.covers(self._attributing_starts[k])]
+
+
+def _string_id(word: str) -> int:
+    """Return spaCy's id of ``word``, as in a Doc's arrays (a symbol's number, else a hash)."""
+    from spacy.strings import get_string_id
+
+    return get_string_id(word)
+
+
+@functools.cache
+def _attributing_ids():  # -> (numpy array of uint64, numpy array of bool)
+    """Return the sorted string ids of ``_ATTRIBUTING_WORDS`` and which of them are ids of
+    ``_INDIRECT_WORDS``."""
+    import numpy as np
+
+    words = sorted(_ATTRIBUTING_WORDS, key=_string_id)
+    return (np.array([_string_id(w) for w in words], dtype=np.uint64),
+            np.array([w in _INDIRECT_WORDS for w in words], dtype=bool))
+
+
+def _attributing_words(lowers) -> tuple:  # -> (numpy array of int, numpy array of bool)
+    """Return the positions in ``lowers`` (a LOWER column of tokens) of ``_ATTRIBUTING_WORDS``,
+    and for each whether it is one of ``_INDIRECT_WORDS``.
+
+    LOWER is the id of a token's text lower-cased (spaCy: ``Token.text.lower()``), so comparing
+    ids matches the word forms without building a string per token; a binary search in the
+    sorted ids finds, for each token, the only id it can equal.
+    """
+    import numpy as np
+
+    ids, indirect = _attributing_ids()
+    nearest = np.minimum(np.searchsorted(ids, lowers), len(ids) - 1)
+    found = np.flatnonzero(ids[nearest] == lowers)
+    return found, indirect[nearest[found]]
 
 
 class _SpanList(list):
@@ -365,6 +443,18 @@ class _SpanList(list):
     def covers(self, pos: int) -> bool:
         k = bisect_right(self.opens, pos) - 1
         return k >= 0 and pos < self.closes[k]
+
+    def next_covered(self, pos: int) -> int | None:
+        """Return the first offset at or after ``pos`` inside a span, or None."""
+        k = bisect_right(self.opens, pos) - 1
+        if k >= 0 and pos < self.closes[k]:
+            return pos
+        return self.opens[k + 1] if k + 1 < len(self.opens) else None
+
+    def last_covered(self, pos: int) -> int | None:
+        """Return the last offset before ``pos`` inside a span, or None."""
+        k = bisect_right(self.opens, pos - 1) - 1
+        return min(pos - 1, self.closes[k] - 1) if k >= 0 else None
 
 
 def _in_spans(pos: int, spans: Sequence[_Span]) -> bool:
@@ -561,45 +651,49 @@ def _according_to(tokens: list, toks: _Tokens, blocked) -> tuple[_Attribution, o
 class _Resolver:
     """Canonical speaker names: entity mentions first, then the article's own PERSON names."""
 
-    def __init__(self, parsed: Parsed, mentions: Sequence[Mention]) -> None:
+    def __init__(self, parsed: Parsed, mentions: Sequence[Mention], toks: _Tokens) -> None:
+        self.parsed = parsed
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self._mention_starts = [m.start for m in self.mentions]
+        self._longest_mention = max([0, *(m.end - m.start for m in self.mentions)])
+        self.person_ents = toks.person_entities()  # (start, end) of every PERSON entity
+        self.persons: list[tuple[int, str]] = []  # (start, full name) of multi-word PERSON ents
+        text = parsed.article.text
+        for start, end in self.person_ents:
+            name = _strip_titles(text[start:end])
+            if len(name.split()) >= 2:
+                self.persons.append((start, name))
+
+    @functools.cached_property
+    def runs(self) -> list[tuple[int, str]]:
+        """Return ``(start, name)`` of untagged name-like runs, a last resort (so found only
+        when a speaker needs them): runs of two or three capitalised proper nouns."""
         import numpy as np
+        from spacy.attrs import ENT_TYPE, IDX, LENGTH, POS
         from spacy.symbols import PROPN
 
-        self.mentions = sorted(mentions, key=lambda m: m.start)
-        self.persons: list[tuple[int, str]] = []  # (start, full name) of multi-word PERSON ents
-        self.ents: list[tuple[int, int, str]] = []
-        self.runs: list[tuple[int, str]] = []  # untagged name-like runs, a last resort
-        for chunk in parsed.chunks:
-            for ent in chunk.doc.ents:
-                start = chunk.start + ent.start_char
-                self.ents.append((start, start + len(ent.text), ent.label_))
-                if ent.label_ == "PERSON":
-                    name = _strip_titles(ent.text)
-                    if len(name.split()) >= 2:
-                        self.persons.append((start, name))
-            # names the model did not tag: runs of two or three capitalised proper nouns
-            run: list = []
-            doc = chunk.doc
-            # Only proper nouns (found in the POS array) are visited; any other token ends a
-            # run, so a gap between two visited positions ends one too. -1 ends the last run.
-            for i in [*np.flatnonzero(doc.to_array("POS") == PROPN).tolist(), -1]:
-                tok = doc[i] if i >= 0 else None
-                if run and (tok is None or tok.i != run[-1].i + 1):
-                    self._end_run(run, chunk.start)
+        text = self.parsed.article.text
+        untagged_or_person = (0, _string_id("PERSON"))
+        runs: list[tuple[int, str]] = []
+        for chunk in self.parsed.chunks:
+            cols = chunk.doc.to_array([POS, ENT_TYPE, IDX, LENGTH])
+            run: list[tuple[int, int, str]] = []  # (token index, start, text) of each word
+            # Only proper nouns are visited; any other token ends a run, so a gap between two
+            # visited positions ends one too.
+            propn = np.flatnonzero(cols[:, 0] == PROPN)
+            for i, (_, ent_type, idx, length) in zip(propn.tolist(), cols[propn].tolist(),
+                                                     strict=True):
+                if run and i != run[-1][0] + 1:
+                    _end_run(run, runs)
                     run = []
-                if tok is not None and tok.text[:1].isupper() and \
-                        tok.ent_type_ in ("", "PERSON") and tok.text.isalpha():
-                    run.append(tok)
+                word = text[chunk.start + idx: chunk.start + idx + length]  # the token's text
+                if word[:1].isupper() and ent_type in untagged_or_person and word.isalpha():
+                    run.append((i, chunk.start + idx, word))
                     continue
-                self._end_run(run, chunk.start)
+                _end_run(run, runs)
                 run = []
-
-    def _end_run(self, run: list, base: int) -> None:
-        """Keep a finished run of two or three proper nouns as a name (titles stripped)."""
-        if 2 <= len(run) <= 3:
-            name = _strip_titles(" ".join(t.text for t in run))
-            if len(name.split()) >= 2:
-                self.runs.append((base + run[0].idx, name))
+            _end_run(run, runs)
+        return runs
 
     def learn(self, start: int, name: str) -> None:
         """Remember a full speaker name, so that later short forms resolve to it."""
@@ -608,8 +702,13 @@ class _Resolver:
             self.persons.sort()
 
     def mention_at(self, start: int, end: int) -> Mention | None:
+        """Return the longest mention overlapping ``[start, end)`` (the first of equals)."""
+        # only mentions starting less than the longest mention's length before ``start`` can
+        # reach it: the scan skips the others, which cannot overlap
+        lo = bisect_right(self._mention_starts, start - self._longest_mention)
+        hi = bisect_left(self._mention_starts, end)
         best = None
-        for m in self.mentions:
+        for m in self.mentions[lo:hi]:
             if m.start < end and start < m.end:
                 if best is None or (m.end - m.start) > (best.end - best.start):
                     best = m
@@ -621,7 +720,7 @@ class _Resolver:
             return m.kind == "person"
         if text.lower() in _PRONOUNS_PERSON:
             return True
-        return any(s < end and start < e and lab == "PERSON" for s, e, lab in self.ents)
+        return any(s < end and start < e for s, e in self.person_ents)
 
     def canonical(self, start: int, end: int, text: str) -> str:
         m = self.mention_at(start, end)
@@ -652,6 +751,14 @@ class _Resolver:
         return name
 
 
+def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> None:
+    """Keep a finished run of two or three proper nouns as a name (titles stripped)."""
+    if 2 <= len(run) <= 3:
+        name = _strip_titles(" ".join(word for _, _, word in run))
+        if len(name.split()) >= 2:
+            runs.append((run[0][1], name))
+
+
 def _describes_organization(text: str) -> bool:
     """Return True when ``text`` is a description ending on an organisation noun ("the firm",
     "the UK's biggest mortgage lender"), not a name ("the Vestey Group").
@@ -665,8 +772,11 @@ def _describes_organization(text: str) -> bool:
     return bool(words) and words[-1] in _ORG_DESCRIPTIONS
 
 
+_POSSESSIVE_END = re.compile(r"[’']s$")
+
+
 def _strip_titles(text: str) -> str:
-    text = re.sub(r"[’']s$", "", text.strip(" ,.;:"))
+    text = _POSSESSIVE_END.sub("", text.strip(" ,.;:"))
     words = text.split()
     while len(words) > 1 and words[0].lower().strip(",") in _TITLES:
         words.pop(0)
@@ -679,37 +789,42 @@ def _strip_titles(text: str) -> str:
 # No reporter's sentence is longer than this; the cap keeps a paragraph without sentence ends
 # (100,000 characters of unbalanced quotes) linear instead of quadratic in its length.
 MAX_SENTENCE_CHARS = 2_000
+_SENTENCE_END = re.compile(r"[.?!]")
+# the word before a period that does not end a sentence: an initial or a title
+_SHORT_WORD = re.compile(r"(^|\s)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr)$")
 
 
 def _sentence_bounds(text: str, pos: int, para_lo: int, para_hi: int, *, forward: bool,
                      spans: Sequence[_Span]) -> int:
-    """Return where the reporter's sentence around ``pos`` ends (forward) or begins."""
+    """Return where the reporter's sentence around ``pos`` ends (forward) or begins.
+
+    The sentence stops at a sentence end or at a quoted span, whichever comes first: the scan
+    looks at the stretch up to the nearest span only, and there at ``.?!`` characters only.
+    """
+    if not isinstance(spans, _SpanList):
+        spans = _SpanList(spans)
     para_lo = max(para_lo, pos - MAX_SENTENCE_CHARS)
     para_hi = min(para_hi, pos + MAX_SENTENCE_CHARS)
     if forward:
-        i = pos
-        while i < para_hi:
-            if _in_spans(i, spans):
-                return i
-            if text[i] in ".?!" and (i + 1 >= para_hi or text[i + 1].isspace()):
+        stop = spans.next_covered(pos)
+        limit = para_hi if stop is None else min(stop, para_hi)
+        for m in _SENTENCE_END.finditer(text, pos, limit):
+            i = m.start()
+            if i + 1 >= para_hi or text[i + 1].isspace():
                 # "U.S. officials" is not a sentence end: the next word is capitalised either
                 # way, so accept a period only when the word before it is longer than a letter
-                word = text[max(para_lo, i - 3): i]
-                if text[i] != "." or not re.search(r"(^|\s)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|"
-                                                   r"Gov|Gen|Jr|Sr)$", word):
+                if text[i] != "." or not _SHORT_WORD.search(text[max(para_lo, i - 3): i]):
                     return i
-            i += 1
-        return para_hi
-    i = pos - 1
-    while i >= para_lo:
-        if _in_spans(i, spans):
-            return i + 1
+        return limit
+    last = spans.last_covered(pos)
+    floor = last + 1 if last is not None and last >= para_lo else para_lo
+    for m in reversed(list(_SENTENCE_END.finditer(text, floor, pos))):
+        i = m.start()
         # a colon does not end the lead-in: "He said: “...”"
-        if text[i] in ".?!" and i + 1 < len(text) and text[i + 1].isspace() and not (
+        if i + 1 < len(text) and text[i + 1].isspace() and not (
                 text[i] == "." and _ABBREVIATION.search(text[max(para_lo, i - 4): i + 1])):
             return i + 1
-        i -= 1
-    return para_lo
+    return floor
 
 
 def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quote]:
@@ -726,7 +841,7 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     spans = _SpanList([s for s in find_quoted_spans(article.paragraphs, offsets)
                        if any(ch.isalnum() for ch in text[s.start:s.end])])
     toks = _Tokens(parsed)
-    resolver = _Resolver(parsed, mentions)
+    resolver = _Resolver(parsed, mentions, toks)
 
     def para_index(pos: int) -> int:
         """Return the index of the paragraph holding ``pos`` (its end included), or -1."""
@@ -748,7 +863,9 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             continue
         before = text[lo:span.open].rstrip()
         prev_char = before[-1:] if before else ""
-        if prev_char == "." and _ABBREVIATION.search(before):
+        # an abbreviation is at most five characters long: the search looks at the end only
+        # (``pos`` leaves ``^`` anchored at the real start of ``before``)
+        if prev_char == "." and _ABBREVIATION.search(before, max(0, len(before) - 5)):
             prev_char = "a"  # "U.S. ‘hegemony’": an abbreviation, not a sentence end
         first = text[start]
         opens_sentence = prev_char in ("", ".", "?", "!", ":", ";", "”", '"') or (
@@ -807,7 +924,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             # “...” ― Name: a signed quote
             attribution = _dash_attribution(toks.within(span.close + dash.end(), after_hi), toks)
         for r_lo, r_hi in ([] if attribution else regions):
-            region = [t for t in toks.within(r_lo, r_hi) if not _in_spans(toks.abs(t), spans)]
+            # _according_to and the cues below look at no other words
+            region = toks.attributing_within(r_lo, r_hi, outside=spans)
             acc = _according_to(region, toks, spans)
             if acc is not None:
                 attribution = acc[0]
@@ -840,26 +958,17 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     # (the reported clause around the quoted fragment)
     quoted_cues = {a["att"].cue_start for a in raw if a["att"] is not None and
                    a["kind"] == "direct"}
-    for k, chunk in enumerate(parsed.chunks):
-        # _indirect finds nothing at a word outside _INDIRECT_WORDS: only those are visited
-        cue_at = toks.cue_positions(k)
-        if not cue_at:
+    # _indirect finds nothing at a word outside _INDIRECT_WORDS: only those are visited
+    for n, pos in toks.cues:
+        if _in_spans(pos, spans) or pos in quoted_cues:
             continue
-        doc = chunk.doc
-        for sent in doc.sents:
-            a, b = bisect_left(cue_at, sent.start), bisect_left(cue_at, sent.end)
-            if a == b:
-                continue
-            s_lo = chunk.start + sent.start_char
-            s_hi = s_lo + len(sent.text)
-            for i in cue_at[a:b]:
-                tok = doc[i]
-                pos = chunk.start + tok.idx
-                if _in_spans(pos, spans) or pos in quoted_cues:
-                    continue
-                found = _indirect(tok, toks, spans, s_lo, s_hi, text)
-                if found is not None:
-                    raw.append(found)
+        # the cue's sentence (a word lies between its sentence's stripped ends, so the
+        # sentence_at lookup finds it), with the offsets of the whole spaCy span
+        sent = parsed.sentence_at(pos)
+        s_lo, s_hi = sent.span.start_char + sent.offset, sent.span.end_char + sent.offset
+        found = _indirect(toks.token(n), toks, spans, s_lo, s_hi, text)
+        if found is not None:
+            raw.append(found)
 
     # 3. speakers: canonical names, pronouns and follow-on quotes resolved in text order
     raw.sort(key=lambda r: (r["start"], r["end"]))
