@@ -325,25 +325,13 @@ class _Tokens:
                                                     self.starts[found[is_cue]].tolist(),
                                                     strict=True))
         self.offset_of = {id(chunk.doc): chunk.start for chunk in parsed.chunks}
-        self._article_text = parsed.article.text
-        self._texts: dict[int, str] = {}  # id(doc) -> doc.text, for this article's chunks
+        self._texts = {id(chunk.doc): chunk.text for chunk in parsed.chunks}
 
     def text_of(self, doc) -> str:
-        """Return ``doc.text``: a slice of Article.text (see ``toolkit.nlp.Chunk``), as spaCy
-        would rebuild it by joining every token on each call; each chunk's is sliced once."""
+        """Return ``doc.text``: the chunk's text for this article's docs, which spaCy would
+        rebuild by joining every token on each call."""
         text = self._texts.get(id(doc))
-        if text is not None:
-            return text
-        start = self.offset_of.get(id(doc))
-        if start is None:
-            return doc.text
-        if not len(doc):
-            text = ""
-        else:
-            last = doc[-1]
-            text = self._article_text[start:start + last.idx + len(last.text_with_ws)]
-        self._texts[id(doc)] = text
-        return text
+        return doc.text if text is None else text
 
     def token(self, n: int):
         """Return token number ``n`` of the article (a spaCy Token)."""
