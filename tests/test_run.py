@@ -50,3 +50,14 @@ def test_main_job_on_the_29_article_file_writes_every_figure_and_its_data(tmp_pa
     assert (out / "report" / "index.html").exists()
     summary = (out / "tables" / "articles.csv").read_text(encoding="utf-8").count("\n")
     assert summary == 30  # header + 29 articles
+
+
+def test_notebook_kernels_use_local_sockets_and_print_no_warning(tmp_path, capfd):
+    from toolkit.paths import NOTEBOOKS_DIR
+    from toolkit.run import _kernel_config, execute_notebook
+
+    assert _kernel_config().KernelManager.transport == "ipc"
+    out = execute_notebook(NOTEBOOKS_DIR / "00-overview.ipynb", tmp_path / "00.ipynb", {})
+    assert nbformat.read(out, as_version=4).cells
+    err = capfd.readouterr().err
+    assert "WARNING" not in err and "TCP" not in err, err

@@ -54,6 +54,15 @@ def strip_volatile(nb_path: Path) -> None:
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _kernel_config():  # -> traitlets.config.Config
+    """Return the configuration the notebook kernels start with: their sockets are local files
+    (IPC) rather than TCP ports, which no other user of the machine can connect to (and the
+    kernel has nothing to warn about on stderr)."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc"}})
+
+
 def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
     """Execute notebook ``src`` with papermill ``parameters`` into ``dst`` (atomically)."""
     import papermill
@@ -64,6 +73,7 @@ def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
             papermill.execute_notebook(
                 str(src), str(tmp), parameters=parameters, kernel_name="python3",
                 progress_bar=False, log_output=False, cwd=str(src.parent),
+                config=_kernel_config(),
             )
         except PapermillExecutionError as err:
             raise NotebookError(
@@ -89,7 +99,8 @@ def refresh_notebooks(folder: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
     for nb_path in notebooks(folder):
         nb = nbformat.read(nb_path, as_version=4)
         client = NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(nb_path.parent)}})
+                                resources={"metadata": {"path": str(nb_path.parent)}},
+                                config=_kernel_config())
         try:
             client.execute()
         except CellExecutionError as err:
