@@ -485,7 +485,7 @@ _BARE_LOWER = re.compile(rf"(?<![\w.,])(?P<lo>{_NUM})\s*(?P<sep>-|–|—|\bto\b
 def _mark_ranges(text: str, figures: list[Figure]) -> list[Figure]:
     """Return ``figures`` with ranges flagged and bare lower bounds ("10-15%") added."""
     out: list[Figure] = []
-    for _i, f in enumerate(figures):
+    for f in figures:
         prev = out[-1] if out else None
         gap_start = prev.end if prev else 0
         before = text[gap_start:f.start]
@@ -865,8 +865,6 @@ def _subject_text(noun, chain_root, entities: list[_Entity], figure_ids: set[int
             ]
             names = _entities_in(np_tokens, entities)
             phrase = _noun_phrase(noun, skip)
-            if noun.i in skip and not phrase:
-                phrase = ""
             if memo is not None:
                 memo[key] = (list(names), phrase)
     if not names and touching:
