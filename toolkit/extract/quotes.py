@@ -140,7 +140,10 @@ _TITLES = frozenset(
 # 9 on politics and sport, too often wrong to name a speaker.
 _ORG_DESCRIPTIONS = frozenset(  # lower case: "Group" in "the Vestey Group" is part of a name
     "company firm group club bank carrier airline retailer maker giant broadcaster chain "
-    "operator lender insurer manufacturer producer supplier".split()
+    "operator lender insurer manufacturer producer supplier "
+    # public bodies: "the Chinese foreign ministry said", "Russia's defence ministry said"
+    "ministry government embassy agency department office council commission committee "
+    "parliament regulator authorities military army navy police court".split()
 )
 
 _OPEN_DOUBLE = "“„«"
@@ -483,6 +486,12 @@ def _name_span(head, toks: _Tokens) -> tuple[int, int]:
             head.i, j + 2
         ) and doc[j + 1].dep_ != "appos":
             j += 1
+        if head.lower_ in _ORG_DESCRIPTIONS:
+            # a public body or firm tagged as a proper noun keeps whose it is: "the Chinese
+            # foreign ministry", "Russia's defence ministry" (a person's name stays bare)
+            for c in head.lefts:
+                if c.dep_ in ("amod", "poss") and c.i < i:
+                    i = c.left_edge.i
         first, last = doc[i], doc[j]
     elif head.pos_ == "PRON":
         first = last = head
@@ -717,7 +726,9 @@ class _Resolver:
             # "China's biggest jet fuel supplier said", "the German club said": the speaker is
             # the organisation described; the place or people named in it only modify it (the
             # description stays: which organisation it is, the article may not say)
-            return _strip_titles(text)
+            return _strip_article(text)
+        if _describes_organization(text) and m is None:
+            return _strip_article(text)  # "the foreign ministry": "foreign" is no title here
         if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person"):
             return m.canonical
         name = _strip_titles(m.canonical if m is not None and m.canonical else text)
@@ -761,6 +772,17 @@ def _describes_organization(text: str) -> bool:
 
 
 _POSSESSIVE_END = re.compile(r"[’']s$")
+
+
+def _strip_article(text: str) -> str:
+    """Return ``text`` without a leading article or a trailing possessive.
+
+    >>> _strip_article("the Chinese foreign ministry's")
+    'Chinese foreign ministry'
+    """
+    text = _POSSESSIVE_END.sub("", text.strip(" ,.;:"))
+    first, _, rest = text.partition(" ")
+    return rest if rest and first.lower() in ("the", "a", "an") else text
 
 
 def _strip_titles(text: str) -> str:
