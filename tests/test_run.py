@@ -3,6 +3,8 @@ nothing from an article)."""
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pandas as pd
 from conftest import SHARED, needs_shared
@@ -56,7 +58,7 @@ def test_notebook_kernels_use_local_sockets_and_print_no_warning(tmp_path, capfd
     from toolkit.paths import NOTEBOOKS_DIR
     from toolkit.run import _kernel_config, execute_notebook
 
-    assert _kernel_config().KernelManager.transport == "ipc"
+    assert _kernel_config().KernelManager.transport == ("ipc" if os.name == "posix" else "tcp")
     out = execute_notebook(NOTEBOOKS_DIR / "00-overview.ipynb", tmp_path / "00.ipynb", {})
     assert nbformat.read(out, as_version=4).cells
     err = capfd.readouterr().err

@@ -55,12 +55,14 @@ def strip_volatile(nb_path: Path) -> None:
 
 
 def _kernel_config():  # -> traitlets.config.Config
-    """Return the configuration the notebook kernels start with: their sockets are local files
-    (IPC) rather than TCP ports, which no other user of the machine can connect to (and the
-    kernel has nothing to warn about on stderr)."""
+    """Return the configuration the notebook kernels start with: on Linux and macOS their
+    sockets are local files (IPC) rather than TCP ports, which no other user of the machine can
+    connect to (and the kernel has nothing to warn about on stderr); Windows keeps TCP."""
+    import os
+
     from traitlets.config import Config
 
-    return Config({"KernelManager": {"transport": "ipc"}})
+    return Config({"KernelManager": {"transport": "ipc" if os.name == "posix" else "tcp"}})
 
 
 def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
