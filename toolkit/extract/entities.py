@@ -413,6 +413,9 @@ def _trim(c: _Cand, tables: Tables) -> bool:
     if c.i >= c.j:
         return False
     if c.label == "PERSON":
+        # "pro-Putin", "anti-Kremlin": the name inside the adjective is still the mention
+        while c.j - c.i > 2 and doc[c.i].lower_ in ("pro", "anti") and word(c.i + 1) in "-–":
+            c.i += 2
         while c.j - c.i > 1 and (
             doc[c.i].lower_ in TITLE_WORDS or lookup_demonym(word(c.i), tables) is not None
         ):
@@ -423,6 +426,9 @@ def _trim(c: _Cand, tables: Tables) -> bool:
         for p in ("'s", "’s"):
             if last.endswith(p) and len(last) > len(p):
                 c.name = (*c.name[:-1], last[: -len(p)])
+        name = " ".join(c.name)
+        if name == name.lower() != name.upper():  # scripts without case are left alone
+            return False  # all in lower case ("wolf", "’s 61st"): no name
     return True
 
 
