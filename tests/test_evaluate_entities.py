@@ -85,7 +85,7 @@ def test_conll_floor() -> None:
     result = evaluate_entities(CONLL)
     ours, raw = result["toolkit"], result["spacy"]
     assert ours["overall"]["support"] == 4946
-    # measured: raw model 0.591 overall; the toolkit's layer 0.752 (PER 0.772, LOC 0.845, ORG 0.644)
+    # measured: raw model 0.591 overall; the toolkit's layer 0.754 (PER 0.774, LOC 0.845, ORG 0.647)
     assert raw["overall"]["f1"] == pytest.approx(0.59, abs=0.02)
     assert ours["overall"]["f1"] >= 0.73
     assert ours["PER"]["f1"] >= 0.75
