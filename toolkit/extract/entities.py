@@ -545,7 +545,8 @@ def _classify(c: _Cand, tables: Tables) -> None:
         # a country or a listed city is not a person ("Kyiv" tagged PERSON): it falls through to
         # the table below; a person who shares a city's name is put back by the article-wide
         # consistency pass
-        if not (kind in ("country", "organization") or (kind == "place" and c.j - c.i == 1)):
+        if not (kind in ("country", "organization", "other")
+                or (kind == "place" and c.j - c.i == 1)):
             c.kind, c.canonical = "person", " ".join(c.name)
             return
     if kind:
