@@ -324,7 +324,7 @@ def parse(
     nlp = load_model()
     pending: list[Article] = []  # fed to spaCy, not yet yielded
 
-    def units() -> Iterator[tuple[str, tuple[int, int, int, str]]]:
+    def units() -> Iterator[tuple[str, tuple[int, int, int, int]]]:
         for article in articles:
             pending.append(article)
             index = len(pending) - 1 + done[0]
@@ -332,9 +332,10 @@ def parse(
                 zip(article.paragraphs, article.paragraph_offsets(), strict=True)
             ):
                 for piece_start, piece in split_long(para):
-                    yield piece, (index, p, para_start + piece_start, piece)
+                    start = para_start + piece_start
+                    yield piece, (index, p, start, start + len(piece))
         # a sentinel so that trailing articles without paragraphs are flushed too
-        yield "", (-1, 0, 0, "")
+        yield "", (-1, 0, 0, 0)
 
     done = [0]  # how many articles have been yielded
     pipe = nlp.pipe(
@@ -346,10 +347,11 @@ def parse(
 
 def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
     """Yield one Parsed per article from spaCy's stream of
-    (doc, (index, paragraph, start, text))."""
+    (doc, (index, paragraph, start, end)); each chunk's text is sliced from its article here,
+    so the text does not travel to spaCy's worker processes and back a second time."""
     current: list[Chunk] = []
     current_index = 0
-    for doc, (index, paragraph, start, text) in pipe:
+    for doc, (index, paragraph, start, end) in pipe:
         if index == -1:
             index = done[0] + len(pending)  # past the last article
         while current_index < index:
@@ -358,4 +360,5 @@ def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
             done[0] += 1
             current, current_index = [], current_index + 1
         if index < done[0] + len(pending):
+            text = pending[index - done[0]].text[start:end]
             current.append(Chunk(start=start, paragraph=paragraph, doc=doc, text=text))

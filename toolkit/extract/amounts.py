@@ -775,20 +775,21 @@ def _clause_tokens(head) -> list:
     while stack:
         t = stack.pop()
         out.append(t)
-        for c in t.children:
-            if c.dep_ in _CLAUSE_DEPS and not (c.dep_ == "xcomp"):
-                continue
-            if c.lower_ in _SOURCE_WORDS:
-                continue
-            stack.append(c)
+        stack.extend(c for c in t.children if not _leaves_clause(c))
     return out
+
+
+def _leaves_clause(tok) -> bool:
+    """Return True when ``tok`` heads a nested clause or is an attribution word: it and what
+    hangs below it lie outside its head's clause."""
+    return tok.dep_ in _CLAUSE_DEPS and tok.dep_ != "xcomp" or tok.lower_ in _SOURCE_WORDS
 
 
 def _in_clause(tok, head) -> bool:
     """Return True when ``tok`` is one of ``_clause_tokens(head)``: the way up from ``tok`` to
     ``head`` passes no nested clause and no attribution."""
     while tok.i != head.i:
-        if tok.dep_ in _CLAUSE_DEPS and tok.dep_ != "xcomp" or tok.lower_ in _SOURCE_WORDS:
+        if _leaves_clause(tok):
             return False
         if tok.head.i == tok.i:
             return False  # the sentence root, and ``head`` was not on the way

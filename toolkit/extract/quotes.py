@@ -721,14 +721,13 @@ class _Resolver:
 
     def canonical(self, start: int, end: int, text: str) -> str:
         m = self.mention_at(start, end)
-        if _describes_organization(text) and m is not None and m.kind in ("country", "place",
-                                                                          "group"):
+        if _describes_organization(text) and (m is None or m.kind in ("country", "place",
+                                                                      "group")):
             # "China's biggest jet fuel supplier said", "the German club said": the speaker is
             # the organisation described; the place or people named in it only modify it (the
-            # description stays: which organisation it is, the article may not say)
+            # description stays: which organisation it is, the article may not say). Only the
+            # article goes: "foreign" in "the foreign ministry" is no title.
             return _strip_article(text)
-        if _describes_organization(text) and m is None:
-            return _strip_article(text)  # "the foreign ministry": "foreign" is no title here
         if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person"):
             return m.canonical
         name = _strip_titles(m.canonical if m is not None and m.canonical else text)
@@ -780,13 +779,18 @@ def _strip_article(text: str) -> str:
     >>> _strip_article("the Chinese foreign ministry's")
     'Chinese foreign ministry'
     """
-    text = _POSSESSIVE_END.sub("", text.strip(" ,.;:"))
+    text = _bare(text)
     first, _, rest = text.partition(" ")
     return rest if rest and first.lower() in ("the", "a", "an") else text
 
 
+def _bare(text: str) -> str:
+    """Return ``text`` without surrounding punctuation and a trailing possessive."""
+    return _POSSESSIVE_END.sub("", text.strip(" ,.;:"))
+
+
 def _strip_titles(text: str) -> str:
-    text = _POSSESSIVE_END.sub("", text.strip(" ,.;:"))
+    text = _bare(text)
     words = text.split()
     while len(words) > 1 and words[0].lower().strip(",") in _TITLES:
         words.pop(0)
