@@ -63,3 +63,22 @@ def test_notebook_kernels_use_local_sockets_and_print_no_warning(tmp_path, capfd
     assert nbformat.read(out, as_version=4).cells
     err = capfd.readouterr().err
     assert "WARNING" not in err and "TCP" not in err, err
+
+
+def test_refresh_notebooks_runs_from_any_folder(tmp_path, monkeypatch):
+    """``toolkit notebooks`` starts each kernel in the notebook's folder while the client stays
+    in the caller's: the kernel's sockets must not be paths relative to either."""
+    from toolkit.run import refresh_notebooks
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    nb = new_notebook(cells=[new_code_cell("import os\nprint(os.path.basename(os.getcwd()))")])
+    nbformat.write(nb, folder / "00-where.ipynb")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert refresh_notebooks(folder) == [folder / "00-where.ipynb"]
+    cell = nbformat.read(folder / "00-where.ipynb", as_version=4).cells[0]
+    assert cell.outputs[0]["text"] == "nbs\n"  # ran, and in the notebook's own folder
+    assert not list(elsewhere.iterdir()) and sorted(p.name for p in folder.iterdir()) == [
+        "00-where.ipynb"]  # no socket files left behind

@@ -57,12 +57,23 @@ def strip_volatile(nb_path: Path) -> None:
 def _kernel_config():  # -> traitlets.config.Config
     """Return the configuration the notebook kernels start with: on Linux and macOS their
     sockets are local files (IPC) rather than TCP ports, which no other user of the machine can
-    connect to (and the kernel has nothing to warn about on stderr); Windows keeps TCP."""
-    import os
+    connect to (and the kernel has nothing to warn about on stderr); Windows keeps TCP.
 
+    The socket files get an absolute path in Jupyter's runtime folder (private to the user):
+    jupyter_client's default is relative ("kernel-ipc-<port>"), which the kernel, started in
+    the notebook's folder, and the client, in ours, would resolve to different files.
+    """
+    import uuid
+
+    from jupyter_core.paths import jupyter_runtime_dir
     from traitlets.config import Config
 
-    return Config({"KernelManager": {"transport": "ipc" if os.name == "posix" else "tcp"}})
+    if os.name != "posix":
+        return Config({"KernelManager": {"transport": "tcp"}})
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    prefix = runtime / f"toolkit-{uuid.uuid4().hex[:12]}-ipc"  # the manager removes its files
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(prefix)}})
 
 
 def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
