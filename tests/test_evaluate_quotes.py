@@ -71,4 +71,7 @@ def test_polnear_floors():
     assert ours["speaker_accuracy"] >= 0.9
     assert ours["f1"] > textacy["f1"]
     assert textacy["articles_raised"] > 0
-    assert result["toolkit_indirect"]["precision"] >= 0.8
+    # reported speech, measured: P 0.891, R 0.305 (0.297 before cues set off by commas inside
+    # the sentence, "The talks, X said, had collapsed.", were read)
+    assert result["toolkit_indirect"]["precision"] >= 0.85
+    assert result["toolkit_indirect"]["recall"] >= 0.30

@@ -7,7 +7,8 @@ Three kinds of record come out, in text order:
 - ``partial``: quoted words embedded in the reporter's sentence:
   ``China has pursued an “independent foreign policy” ..., Wan said.``
 - ``indirect``: reported speech without quote marks: ``X said (that) ...``,
-  ``according to X, ...``, ``..., X said.``
+  ``according to X, ...``, ``..., X said.``; a cue set off by commas inside the reported
+  sentence (``The talks, X said, had collapsed.``) gives the whole sentence, cue included.
 
 Offsets of quoted speech are the quoted words *without* the quote marks; a trailing comma just
 inside the closing mark (news style: ``“...,” he said``) is not part of the speaker's words and is
@@ -143,7 +144,10 @@ _ORG_DESCRIPTIONS = frozenset(  # lower case: "Group" in "the Vestey Group" is p
     "operator lender insurer manufacturer producer supplier "
     # public bodies: "the Chinese foreign ministry said", "Russia's defence ministry said"
     "ministry government embassy agency department office council commission committee "
-    "parliament regulator authorities military army navy police court".split()
+    "parliament regulator authorities military army navy police court "
+    # research, civil society and the press: "the Colorado centre has argued"
+    "centre center institute university college foundation association union federation "
+    "alliance coalition newspaper paper magazine network".split()
 )
 
 _OPEN_DOUBLE = "“„«"
@@ -1075,9 +1079,17 @@ def _indirect(tok, toks: _Tokens, spans: Sequence[_Span], s_lo: int, s_hi: int,
         elif tok.dep_ in ("parataxis", "ccomp", "ROOT") and (tok.dep_ != "ROOT" or any(
                 c.dep_ == "ccomp" and c.i < tok.i for c in tok.children)) and low not in \
                 _WEAK_INDIRECT:
-            # "Content ..., X said." : the reported clause is the sentence before the cue
-            left = min(tok.subtree, key=lambda t: t.i)
+            # "Content ..., X said." : the reported clause is the sentence before the cue;
+            # "The talks, X said, had collapsed." : the cue interrupts the clause it reports
+            # (its head comes after it), so the content is the whole sentence, cue included;
+            # not "..., X said, and ..." nor "..., X said, state media reported."
+            subtree = list(tok.subtree)
+            left = min(subtree, key=lambda t: t.i)
+            right = max(subtree, key=lambda t: t.i)
             c_lo, c_hi = s_lo, toks.abs(left)
+            if left.text == right.text == "," and tok.head.i > right.i and \
+                    not _is_cue(tok.head) and len(text[toks.abs_end(right):s_hi].split()) >= 3:
+                c_hi = s_hi
         else:
             return None
         att = _attribution_from_cue(tok, toks, spans, s_lo, s_hi)
