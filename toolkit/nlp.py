@@ -3,13 +3,17 @@
 spaCy is the cost of the whole toolkit, so it runs exactly once per paragraph, through
 ``nlp.pipe`` (batched, ``n_process`` for several workers), and every layer reads that parse.
 Paragraphs are parsed separately: a headline line can then never glue onto the next
-paragraph's first sentence, and no sentence crosses a blank line.
+paragraph's first sentence, and no sentence crosses a blank line. A wire dateline opening one of
+the first paragraphs ("MOSCOW —", "KYIV, Ukraine —", "BEIJING, Feb 27 (Reuters) -",
+"Hong Kong (CNN) —") is parsed as a piece of its own, so that its place is never read as the
+subject of the sentence after it.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -25,6 +29,35 @@ PIPELINE_VERSION = "1"
 # spaCy refuses texts over nlp.max_length (1,000,000 characters) and slows on huge docs;
 # longer paragraphs are parsed in chunks cut at whitespace.
 MAX_CHUNK_CHARS = 20_000
+# A dateline: a place in capitals (up to four words, optionally a region after a comma), or in
+# title case when a news agency follows; then optionally a date and the agency in brackets; then
+# a dash. Only the first paragraphs are searched (a headline and a byline may come first).
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATELINE = re.compile(
+    r"(?:(?:ST\. )?[A-Z][A-Z'’-]+(?: [A-Z][A-Z'’-]+){0,3}"
+    r"(?:, [A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2})?"
+    rf"(?:,? {_MONTH} \d{{1,2}})?(?: \([A-Z][A-Za-z&.]*(?: [A-Z][A-Za-z&.]*)?\))?"
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}(?:, [A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2})?"
+    rf"(?:,? {_MONTH} \d{{1,2}})? \([A-Z][A-Za-z&.]*(?: [A-Z][A-Za-z&.]*)?\))"
+    r"(?: (?:—|–|--|-)|—|--) ?(?=\S)"  # a hyphen with a space before it: not "UK-based"
+)
+_DATELINE_PARAGRAPHS = 3
+
+
+def dateline_end(paragraph: str) -> int:
+    """Return where a dateline opening ``paragraph`` ends (0 when there is none).
+
+    >>> dateline_end("MOSCOW — Russia said ...")
+    9
+    >>> dateline_end("BEIJING, Feb 27 (Reuters) - China said ...")
+    28
+    >>> dateline_end("Hong Kong (CNN) — Hong Kong said ...")
+    18
+    >>> [dateline_end(p) for p in ("NATO said ...", "Beijing - Moscow ...", "UK-based firms")]
+    [0, 0, 0]
+    """
+    m = _DATELINE.match(paragraph)
+    return m.end() if m else 0
 
 
 @functools.cache
@@ -331,8 +364,11 @@ def parse(
             for p, (para, para_start) in enumerate(
                 zip(article.paragraphs, article.paragraph_offsets(), strict=True)
             ):
-                for piece_start, piece in split_long(para):
-                    start = para_start + piece_start
+                cut = dateline_end(para) if p < _DATELINE_PARAGRAPHS else 0
+                if cut:
+                    yield para[:cut], (index, p, para_start, para_start + cut)
+                for piece_start, piece in split_long(para[cut:]):
+                    start = para_start + cut + piece_start
                     yield piece, (index, p, start, start + len(piece))
         # a sentinel so that trailing articles without paragraphs are flushed too
         yield "", (-1, 0, 0, 0)

@@ -116,6 +116,7 @@ _NUMBER = re.compile(r"^[+-]?\d[\d.,:/-]*$")
 _CAPITALS_PAIR = re.compile(r"[A-Z\x80-\U0010ffff]{2}")
 _TWO_DIGITS = re.compile(r"\d\D*\d")
 _DATE = re.compile(r"^(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})$")
+_DATE_AT = re.compile(r"(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})\b")
 _MONTHS = frozenset(
     "jan jan. feb feb. mar mar. apr apr. may jun june jul july aug aug. sep sep. sept sept. "
     "oct oct. nov nov. dec dec. "
@@ -921,6 +922,12 @@ def _rows(
     return out, claimed
 
 
+_DASHES = frozenset(("—", "–", "-", "--"))
+# capitals before a dash that are a label of the story, not the place it was filed from
+_WIRE_LABELS = frozenset("update breaking exclusive analysis opinion editorial correction "
+                         "watch live video photos factbox explainer".split())
+
+
 def _dateline(view: _View, sent, text: str) -> list[tuple[int, int]]:
     """Return the token ranges of the place names of a dateline opening ``sent``, or []."""
     doc, first, end = view.doc, sent.start, sent.end
@@ -943,8 +950,12 @@ def _dateline(view: _View, sent, text: str) -> list[tuple[int, int]]:
             m += 1
         if m > r:
             ranges.append((r, m))
-    if m < end and (_DATE.match(word(m)) or doc[m].lower_ in _MONTHS or word(m) == "("):
+    if m < end and (_DATE.match(word(m)) or doc[m].lower_ in _MONTHS or word(m) == "(" or
+                    _DATE_AT.match(text, view.base + view.starts[m])):  # 1996 - 12 - 06 in raw text
         return ranges
+    if m < end and word(m) in _DASHES and (m + 1 == end or word(m + 1) in _DASHES) and \
+            view.span_text(first, ranges[0][1]).lower() not in _WIRE_LABELS:
+        return ranges  # "MOSCOW —", "KYIV, Ukraine —": toolkit.nlp parses it on its own
     if m < end and word(m) == "," and m + 1 < end and doc[m + 1].lower_ in _MONTHS:
         return ranges
     return []
