@@ -127,6 +127,9 @@ _ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
 _PRONOUNS_PERSON = frozenset("he she him her i we".split())
+# titles only a person bears
+_HONORIFICS = frozenset("mr mrs ms miss mx dr lord lady sir dame prof professor rev reverend "
+                        "sen rep gov".split())
 _PRONOUNS_OTHER = frozenset("it they them".split())
 _TITLES = frozenset(
     "mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. prof prof. president "
@@ -716,6 +719,8 @@ class _Resolver:
         return best
 
     def is_person(self, start: int, end: int, text: str) -> bool:
+        if _honorific(text):
+            return True  # "Mr Camus", "Lord Browne": whatever the model took the name for
         m = self.mention_at(start, end)
         if m is not None:
             return m.kind == "person"
@@ -732,7 +737,8 @@ class _Resolver:
             # description stays: which organisation it is, the article may not say). Only the
             # article goes: "foreign" in "the foreign ministry" is no title.
             return _strip_article(text)
-        if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person"):
+        if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person") \
+                and not (m.kind != "person" and _honorific(text)):
             return m.canonical
         name = _strip_titles(m.canonical if m is not None and m.canonical else text)
         if not name:
@@ -751,6 +757,12 @@ class _Resolver:
                     if pos < start and full.split()[-1] == words[-1]:
                         return full
         return name
+
+
+def _honorific(text: str) -> bool:
+    """Return True when ``text`` is a name after a title only a person bears ("Mr Camus")."""
+    first, _, rest = text.partition(" ")
+    return bool(rest) and first.rstrip(".").lower() in _HONORIFICS
 
 
 def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> None:
