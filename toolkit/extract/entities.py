@@ -55,6 +55,9 @@ TITLE_WORDS = frozenset(
     opposition party commander supreme general-secretary secretary-general rev rev. father
     cardinal archbishop bishop ayatollah crown""".split()
 )
+# Titles only a person bears: a name after one is a person, whatever the model read.
+HONORIFICS = frozenset("mr mrs ms miss mx dr lord lady sir dame prof professor rev reverend "
+                       "sen rep gov".split())
 # Role words that a description can end on ("the Belarusian leader", "China's top diplomat").
 ROLE_HEADS = frozenset(
     """president premier chancellor leader king queen emperor minister diplomat ambassador envoy
@@ -413,6 +416,14 @@ def _trim(c: _Cand, tables: Tables) -> bool:
         c.j -= 1
     if c.i >= c.j:
         return False
+    if c.label != "PERSON" and c.j - c.i <= 4 and (
+            c.i > 0 and doc[c.i - 1].lower_.rstrip(".") in HONORIFICS or
+            c.j - c.i > 1 and doc[c.i].lower_.rstrip(".") in HONORIFICS) and all(
+            doc[k].is_title or doc[k].lower_ in _SURNAME_PARTICLES for k in range(c.i, c.j)) \
+            and not lookup_place(c.text, tables)[0]:  # a brand: "Dr Pepper" in aliases.csv
+        # "Dr Varga", "Mr Camus" read as organisations: the title says who (not "Mr Brown's
+        # International Finance Facility")
+        c.label = "PERSON"
     if c.label == "PERSON":
         # "pro-Putin", "anti-Kremlin": the name inside the adjective is still the mention
         while c.j - c.i > 2 and doc[c.i].lower_ in ("pro", "anti") and word(c.i + 1) in "-–":
@@ -571,14 +582,21 @@ def _resolve_people(cands: list[_Cand], tables: Tables, paragraph_of) -> None:
     fulls = [c for c in people if len(c.name) >= 2]
     last_tokens = {c.name[-1] for c in fulls}
     last_seen: dict[str, tuple[int, int]] = {}  # canonical -> (start, paragraph) of latest mention
+
+    def ends_with(f: _Cand, tail: tuple[str, ...]) -> bool:
+        return len(f.name) > len(tail) and tuple(w.lower() for w in f.name[-len(tail):]) == tail
+
     for c in people:
-        if len(c.name) >= 2:
+        tail = tuple(w.lower() for w in c.name)
+        if len(c.name) >= 2 and not (  # "De Vido" after "Julio De Vido" is a short form
+                all(w in _SURNAME_PARTICLES for w in tail[:-1]) and
+                any(ends_with(f, tail) for f in fulls)):
             last_seen[c.canonical] = (c.start, paragraph_of(c.start))
             continue
-        word = c.name[0]
+        word = " ".join(c.name)
 
-        def fits(f: _Cand, word: str = word) -> bool:
-            if f.name[-1] == word:
+        def fits(f: _Cand, word: str = word, tail: tuple[str, ...] = tail) -> bool:
+            if ends_with(f, tail):
                 return True
             # family name first ("Li Mingjiang" -> "Li"): unless the word is some name's last token
             return f.name[0] == word and (word not in last_tokens or word in tables.family_first)
@@ -602,6 +620,11 @@ def _resolve_people(cands: list[_Cand], tables: Tables, paragraph_of) -> None:
                 c.canonical = word
         if c.how == "short-form":
             last_seen[c.canonical] = (c.start, paragraph_of(c.start))
+
+
+# Words that begin a family name of several words ("De Vido", "von der Leyen", "bin Salman").
+_SURNAME_PARTICLES = frozenset("de da di del della der den van von la le du dos das ter ten bin "
+                               "ibn al el".split())
 
 
 def _roles_match(wanted: tuple[str, ...], role: tuple[str, ...]) -> bool:

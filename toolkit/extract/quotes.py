@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from ..nlp import Parsed
 from ..records import Mention, Quote
+from .entities import HONORIFICS
 from .sentiment import sentiment
 
 # Speech verbs, matched on word forms (no lemmatizer is loaded).
@@ -127,9 +128,6 @@ _ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
 _PRONOUNS_PERSON = frozenset("he she him her i we".split())
-# titles only a person bears
-_HONORIFICS = frozenset("mr mrs ms miss mx dr lord lady sir dame prof professor rev reverend "
-                        "sen rep gov".split())
 _PRONOUNS_OTHER = frozenset("it they them".split())
 _TITLES = frozenset(
     "mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. prof prof. president "
@@ -762,7 +760,7 @@ class _Resolver:
 def _honorific(text: str) -> bool:
     """Return True when ``text`` is a name after a title only a person bears ("Mr Camus")."""
     first, _, rest = text.partition(" ")
-    return bool(rest) and first.rstrip(".").lower() in _HONORIFICS
+    return bool(rest) and first.rstrip(".").lower() in HONORIFICS
 
 
 def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> None:
