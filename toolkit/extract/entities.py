@@ -432,6 +432,14 @@ def _trim(c: _Cand, tables: Tables) -> bool:
             doc[c.i].lower_ in TITLE_WORDS or lookup_demonym(word(c.i), tables) is not None
         ):
             c.i += 1
+        # "Ursula von" + "der Leyen": the model cut a family name with a particle short
+        k = c.j
+        while k < len(doc) and not doc[k].is_sent_start and doc[k].is_lower and \
+                doc[k].lower_ in _SURNAME_PARTICLES:
+            k += 1
+        if (k > c.j or doc[c.j - 1].lower_ in _SURNAME_PARTICLES) and k < len(doc) and \
+                not doc[k].is_sent_start and doc[k].is_title and doc[k].is_alpha:
+            c.j = k + 1
         # a possessive glued to the name token ("Putin’s" as one token in some tokenisations)
         last = word(c.j - 1)
         c.name = tuple(word(k) for k in range(c.i, c.j))
@@ -779,13 +787,17 @@ def _relabel_people(cands: list[_Cand], tables: Tables) -> None:
             names.add(c.name[-1])
             if c.name[0] in tables.family_first:  # "Wang" after "Wang Yi"
                 names.add(c.name[0])
+            for k in range(1, len(c.name) - 1):  # "Von der Leyen" after "Ursula von der Leyen"
+                if c.name[k].lower() in _SURNAME_PARTICLES:
+                    names.add(" ".join(c.name[k:]).casefold())
+                    break
     if not names:
         return
     for c in cands:
         if c.kind in ("person", "group") or c.how != "model":
             continue
         text = _norm(c.text)
-        if text in names and not lookup_place(text, tables)[0]:
+        if (text in names or text.casefold() in names) and not lookup_place(text, tables)[0]:
             c.kind = "person"  # label stays the model's, so the correction shows
             c.name = tuple(text.split())
             c.canonical = text
