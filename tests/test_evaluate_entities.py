@@ -85,10 +85,11 @@ def test_conll_floor() -> None:
     result = evaluate_entities(CONLL)
     ours, raw = result["toolkit"], result["spacy"]
     assert ours["overall"]["support"] == 4946
-    # measured: raw model 0.591 overall; the toolkit's layer 0.760 (PER 0.776, LOC 0.855,
-    # ORG 0.652; LOC was 0.845 before datelines in raw text, "SEOUL 1996-12-06", were read)
+    # measured: raw model 0.591 overall; the toolkit's layer 0.763 (PER 0.776, LOC 0.859,
+    # ORG 0.658; LOC was 0.845 before datelines in raw text, "SEOUL 1996-12-06", were read, ORG
+    # 0.652 before names after organisation nouns, "Turkish club Galatasaray", were)
     assert raw["overall"]["f1"] == pytest.approx(0.59, abs=0.02)
-    assert ours["overall"]["f1"] >= 0.745
-    assert ours["PER"]["f1"] >= 0.75
+    assert ours["overall"]["f1"] >= 0.75
+    assert ours["PER"]["f1"] >= 0.76
     assert ours["LOC"]["f1"] >= 0.85
-    assert ours["ORG"]["f1"] >= 0.62
+    assert ours["ORG"]["f1"] >= 0.655

@@ -31,15 +31,18 @@ PIPELINE_VERSION = "1"
 MAX_CHUNK_CHARS = 20_000
 # A dateline: a place in capitals (up to four words, optionally a region after a comma), or in
 # title case when a news agency follows; then optionally a date and the agency in brackets; then
-# a dash. Only the first paragraphs are searched (a headline and a byline may come first).
+# a dash, and the story's first word, capitalised ("NATO — the alliance said" is no dateline).
+# Only the first paragraphs are searched (a headline and a byline may come first).
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_AGENCY = (r"\((?:AP|Reuters|AFP|UPI|CNN|CNN Business|Bloomberg|Xinhua|TASS|Interfax|dpa|DPA|"
+           r"EFE|ANSA|Kyodo|Yonhap|PTI|IANS|ANI|BBC|AAP|CP|JTA|RNS|SCMP)\)")
 _DATELINE = re.compile(
     r"(?:(?:ST\. )?[A-Z][A-Z'’-]+(?: [A-Z][A-Z'’-]+){0,3}"
     r"(?:, [A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2})?"
-    rf"(?:,? {_MONTH} \d{{1,2}})?(?: \([A-Z][A-Za-z&.]*(?: [A-Z][A-Za-z&.]*)?\))?"
+    rf"(?:,? {_MONTH} \d{{1,2}})?(?: {_AGENCY})?"
     r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}(?:, [A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2})?"
-    rf"(?:,? {_MONTH} \d{{1,2}})? \([A-Z][A-Za-z&.]*(?: [A-Z][A-Za-z&.]*)?\))"
-    r"(?: (?:—|–|--|-)|—|--) ?(?=\S)"  # a hyphen with a space before it: not "UK-based"
+    rf"(?:,? {_MONTH} \d{{1,2}})? {_AGENCY})"
+    r"(?: (?:—|–|--|-)|—|--)\s*(?=[A-Z0-9“\"‘])"  # a hyphen after a space: not "UK-based"
 )
 _DATELINE_PARAGRAPHS = 3
 
@@ -53,8 +56,9 @@ def dateline_end(paragraph: str) -> int:
     28
     >>> dateline_end("Hong Kong (CNN) — Hong Kong said ...")
     18
-    >>> [dateline_end(p) for p in ("NATO said ...", "Beijing - Moscow ...", "UK-based firms")]
-    [0, 0, 0]
+    >>> [dateline_end(p) for p in ("NATO said ...", "Beijing - Moscow ...", "UK-based firms",
+    ...                            "NATO — the alliance said ...", "Trump (R) — Trump said")]
+    [0, 0, 0, 0, 0]
     """
     m = _DATELINE.match(paragraph)
     return m.end() if m else 0

@@ -58,6 +58,12 @@ TITLE_WORDS = frozenset(
 # Titles only a person bears: a name after one is a person, whatever the model read.
 HONORIFICS = frozenset("mr mrs ms miss mx dr lord lady sir dame prof professor rev reverend "
                        "sen rep gov".split())
+
+
+def _is_honorific(tok) -> bool:
+    """Return True for a title only a person bears, capitalised ("Ms", "Dr."; not "to miss")."""
+    return tok.text[:1].isupper() and tok.lower_.rstrip(".") in HONORIFICS
+
 # Role words that a description can end on ("the Belarusian leader", "China's top diplomat").
 ROLE_HEADS = frozenset(
     """president premier chancellor leader king queen emperor minister diplomat ambassador envoy
@@ -70,6 +76,23 @@ LEADER_ROLES = frozenset(
 )
 # Modifiers that do not change who a role refers to.
 ROLE_FILLER = frozenset({"top", "then", "current", "new", "longtime", "long-time", "the"})
+# Common nouns for a kind of organisation. One just before a name says the name is one ("oil
+# giant Yukos", "water firm Aguas Argentinas", "budget airline Virgin Blue"); quotes reads a
+# speaker described by one as that organisation ("the UK's biggest mortgage lender said").
+ORG_NOUNS = frozenset(  # lower case: "Group" in "the Vestey Group" is part of a name
+    "company firm group club bank carrier airline retailer maker giant broadcaster chain "
+    "operator lender insurer manufacturer producer supplier drugmaker carmaker conglomerate "
+    "bourse subsidiary "
+    # public bodies: "the Chinese foreign ministry said", "Russia's defence ministry said"
+    "ministry government embassy agency department office council commission committee "
+    "parliament regulator authorities military army navy police court "
+    # research, civil society and the press: "the Colorado centre has argued"
+    "centre center institute university college foundation association union federation "
+    "alliance coalition newspaper paper magazine network".split()
+)
+# Of those, the ones that say a name after them is an organisation ("film-maker Spike Lee" and
+# "producer Jon Thoday" are people).
+_ORG_CUES = ORG_NOUNS - {"maker", "producer", "operator", "paper"}
 # Words that end an organisation name: a place before them is part of the name.
 ORG_HEADS = frozenset(
     """university college institute institution school academy bank ministry council party
@@ -417,9 +440,10 @@ def _trim(c: _Cand, tables: Tables) -> bool:
     if c.i >= c.j:
         return False
     if c.label != "PERSON" and c.j - c.i <= 4 and (
-            c.i > 0 and doc[c.i - 1].lower_.rstrip(".") in HONORIFICS or
-            c.j - c.i > 1 and doc[c.i].lower_.rstrip(".") in HONORIFICS) and all(
+            c.i > 0 and not doc[c.i].is_sent_start and _is_honorific(doc[c.i - 1]) or
+            c.j - c.i > 1 and _is_honorific(doc[c.i])) and all(
             doc[k].is_title or doc[k].lower_ in _SURNAME_PARTICLES for k in range(c.i, c.j)) \
+            and doc[c.j - 1].lower_ not in ORG_HEADS \
             and not lookup_place(c.text, tables)[0]:  # a brand: "Dr Pepper" in aliases.csv
         # "Dr Varga", "Mr Camus" read as organisations: the title says who (not "Mr Brown's
         # International Finance Facility")
@@ -753,6 +777,7 @@ def extract_entities(parsed: Parsed) -> list[Mention]:
     _relabel_people(kept, tables)
     _consistent_kinds(kept)
     _resolve_people(kept, tables, parsed.paragraph_at)
+    _organisations_by_context(kept, tables)
     kept.extend(_descriptions(views[: len(parsed.chunks)], kept, tables))
     kept.sort(key=lambda c: c.start)
     sent_starts = parsed.sentence_starts
@@ -801,6 +826,44 @@ def _relabel_people(cands: list[_Cand], tables: Tables) -> None:
             c.kind = "person"  # label stays the model's, so the correction shows
             c.name = tuple(text.split())
             c.canonical = text
+
+
+def _organisations_by_context(cands: list[_Cand], tables: Tables) -> None:
+    """Make organisations of the names the model took for people, groups or unknown places
+    that the article also writes after a kind of organisation ("oil giant Yukos", "bourse
+    Euronext") or with shares ("shares in Virgin Blue", "Pernod shares"): every mention of that
+    name, short forms too."""
+
+    def open_to(c: _Cand) -> bool:
+        return c.how in ("model", "short-form") and (c.kind == "person" or c.kind in (
+            "group", "place", "other") and not lookup_place(c.canonical, tables)[0])
+
+    orgs: set[str] = set()
+    for c in cands:  # the cue may sit by a mention the model already read as an organisation
+        if not (c.kind == "organization" or open_to(c)):
+            continue
+        doc, i, j = c.doc, c.i, c.j
+        before = doc[i - 1] if i > 0 and not doc[i].is_sent_start else None
+        if before is not None and before.is_lower and before.lower_ in _ORG_CUES and \
+                before.pos_ == "NOUN" and _linked(before, doc[i:j]) or \
+                c.kind != "group" and (  # "Irish shares" are shares in Irish firms
+                    j < len(doc) and doc[j].lower_ == "shares" or
+                    i > 1 and doc[i - 1].lower_ in ("in", "of") and
+                    doc[i - 2].lower_ in ("shares", "stake")):
+            orgs.add(c.canonical)
+    if not orgs:
+        return
+    for c in cands:
+        if c.canonical in orgs and open_to(c):
+            c.kind, c.name, c.role, c.role_country = "organization", (), (), ""
+
+
+def _linked(noun, span) -> bool:
+    """Return True when ``noun`` and the name ``span`` after it are one phrase: the noun
+    modifies the name ("oil giant Yukos") or the name stands in apposition to it, not a noun
+    ending the phrase before ("told the news agency Yeltsin was working")."""
+    return noun.head in span or any(t.head == noun and t.dep_ in ("appos", "compound", "nmod")
+                                    for t in span)
 
 
 SPEECH_VERBS = frozenset(
@@ -960,6 +1023,9 @@ def _rows(
 _DASHES = frozenset(("—", "–", "-", "--"))
 # capitals before a dash that are a label of the story, not the place it was filed from
 _WIRE_LABELS = frozenset("update breaking exclusive analysis opinion editorial correction "
+                         "breaking news soccer football tennis golf cricket rugby motor racing "
+                         "athletics boxing cycling sport sports oil gold markets stocks "
+                         "forex business world politics "
                          "watch live video photos factbox explainer".split())
 
 
@@ -989,7 +1055,8 @@ def _dateline(view: _View, sent, text: str) -> list[tuple[int, int]]:
                     _DATE_AT.match(text, view.base + view.starts[m])):  # 1996 - 12 - 06 in raw text
         return ranges
     if m < end and word(m) in _DASHES and (m + 1 == end or word(m + 1) in _DASHES) and \
-            view.span_text(first, ranges[0][1]).lower() not in _WIRE_LABELS:
+            view.span_text(first, ranges[0][1]).lower() not in _WIRE_LABELS and \
+            lookup_place(view.span_text(first, ranges[0][1]))[0] != "organization":  # NATO, WHO
         return ranges  # "MOSCOW —", "KYIV, Ukraine —": toolkit.nlp parses it on its own
     if m < end and word(m) == "," and m + 1 < end and doc[m + 1].lower_ in _MONTHS:
         return ranges

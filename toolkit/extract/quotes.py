@@ -8,7 +8,7 @@ Three kinds of record come out, in text order:
   ``China has pursued an “independent foreign policy” ..., Wan said.``
 - ``indirect``: reported speech without quote marks: ``X said (that) ...``,
   ``according to X, ...``, ``..., X said.``; a cue set off by commas inside the reported
-  sentence (``The talks, X said, had collapsed.``) gives the whole sentence, cue included.
+  sentence (``The talks, X said, had collapsed.``) gives the whole reported clause, cue included.
 
 Offsets of quoted speech are the quoted words *without* the quote marks; a trailing comma just
 inside the closing mark (news style: ``“...,” he said``) is not part of the speaker's words and is
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from ..nlp import Parsed
 from ..records import Mention, Quote
-from .entities import HONORIFICS
+from .entities import HONORIFICS, ORG_NOUNS
 from .sentiment import sentiment
 
 # Speech verbs, matched on word forms (no lemmatizer is loaded).
@@ -140,16 +140,7 @@ _TITLES = frozenset(
 # not the place that modifies them. Which organisation "the company" is stays open: resolving it
 # to the organisation an article names most was right 16 times in 21 on business news and once in
 # 9 on politics and sport, too often wrong to name a speaker.
-_ORG_DESCRIPTIONS = frozenset(  # lower case: "Group" in "the Vestey Group" is part of a name
-    "company firm group club bank carrier airline retailer maker giant broadcaster chain "
-    "operator lender insurer manufacturer producer supplier "
-    # public bodies: "the Chinese foreign ministry said", "Russia's defence ministry said"
-    "ministry government embassy agency department office council commission committee "
-    "parliament regulator authorities military army navy police court "
-    # research, civil society and the press: "the Colorado centre has argued"
-    "centre center institute university college foundation association union federation "
-    "alliance coalition newspaper paper magazine network".split()
-)
+_ORG_DESCRIPTIONS = ORG_NOUNS
 
 _OPEN_DOUBLE = "“„«"
 _CLOSE_DOUBLE = "”»"
@@ -717,9 +708,10 @@ class _Resolver:
         return best
 
     def is_person(self, start: int, end: int, text: str) -> bool:
-        if _honorific(text):
-            return True  # "Mr Camus", "Lord Browne": whatever the model took the name for
         m = self.mention_at(start, end)
+        if m is None and _honorific(text):
+            return True  # "Lord Browne", which the model did not tag (the entity layer makes
+            # a tagged name after a title a person, unless a table says otherwise: "Dr Pepper")
         if m is not None:
             return m.kind == "person"
         if text.lower() in _PRONOUNS_PERSON:
@@ -735,8 +727,7 @@ class _Resolver:
             # description stays: which organisation it is, the article may not say). Only the
             # article goes: "foreign" in "the foreign ministry" is no title.
             return _strip_article(text)
-        if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person") \
-                and not (m.kind != "person" and _honorific(text)):
+        if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person"):
             return m.canonical
         name = _strip_titles(m.canonical if m is not None and m.canonical else text)
         if not name:
@@ -760,7 +751,7 @@ class _Resolver:
 def _honorific(text: str) -> bool:
     """Return True when ``text`` is a name after a title only a person bears ("Mr Camus")."""
     first, _, rest = text.partition(" ")
-    return bool(rest) and first.rstrip(".").lower() in HONORIFICS
+    return bool(rest) and first[:1].isupper() and first.rstrip(".").lower() in HONORIFICS
 
 
 def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> None:
@@ -1091,15 +1082,18 @@ def _indirect(tok, toks: _Tokens, spans: Sequence[_Span], s_lo: int, s_hi: int,
                 _WEAK_INDIRECT:
             # "Content ..., X said." : the reported clause is the sentence before the cue;
             # "The talks, X said, had collapsed." : the cue interrupts the clause it reports
-            # (its head comes after it), so the content is the whole sentence, cue included;
+            # (its head comes after it), so the content is the whole clause, cue included;
             # not "..., X said, and ..." nor "..., X said, state media reported."
             subtree = list(tok.subtree)
             left = min(subtree, key=lambda t: t.i)
             right = max(subtree, key=lambda t: t.i)
             c_lo, c_hi = s_lo, toks.abs(left)
             if left.text == right.text == "," and tok.head.i > right.i and \
-                    not _is_cue(tok.head) and len(text[toks.abs_end(right):s_hi].split()) >= 3:
-                c_hi = s_hi
+                    not _is_cue(tok.head):
+                # to the end of the reported clause: not "..., Interfax reported."
+                clause_end = max(tok.head.subtree, key=lambda t: t.i)
+                if len(text[toks.abs_end(right):toks.abs_end(clause_end)].split()) >= 3:
+                    c_hi = min(s_hi, toks.abs_end(clause_end))
         else:
             return None
         att = _attribution_from_cue(tok, toks, spans, s_lo, s_hi)
