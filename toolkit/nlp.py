@@ -31,19 +31,25 @@ PIPELINE_VERSION = "1"
 MAX_CHUNK_CHARS = 20_000
 # A dateline: a place in capitals (up to four words, optionally a region after a comma), or in
 # title case when a news agency follows; then optionally a date and the agency in brackets; then
-# a dash, and the story's first word, capitalised ("NATO — the alliance said" is no dateline).
-# Only the first paragraphs are searched (a headline and a byline may come first).
+# a dash. After one word in capitals alone, the story's first word must start with a capital, a
+# digit, a quote mark or a currency sign ("NATO — the alliance said" is no dateline; "eBay" and
+# "iPhone" start a story). Only the first paragraphs are searched (a headline and a byline may
+# come first).
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_AGENCY = (r"\((?:AP|Reuters|AFP|UPI|CNN|CNN Business|Bloomberg|Xinhua|TASS|Interfax|dpa|DPA|"
-           r"EFE|ANSA|Kyodo|Yonhap|PTI|IANS|ANI|BBC|AAP|CP|JTA|RNS|SCMP)\)")
+_BRACKET = r"\([A-Z][A-Za-z&.]*(?: [A-Z][A-Za-z&.]*){0,2}\)"
+_AGENCY = (r"\((?:AP|AFP|UPI|CNN|CNN Business|Reuters(?: [A-Z][a-z]+)?|Bloomberg|Xinhua|TASS|"
+           r"Interfax|RIA Novosti|RIA|Sputnik|dpa|DPA|EFE|ANSA|Kyodo|Yonhap|PTI|IANS|ANI|BBC|"
+           r"AAP|AA|CP|JTA|RNS|SCMP|Dow Jones|MarketWatch|IFR)\)")
 _DATELINE = re.compile(
     r"(?:(?:ST\. )?[A-Z][A-Z'’-]+(?: [A-Z][A-Z'’-]+){0,3}"
     r"(?:, [A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2})?"
-    rf"(?:,? {_MONTH} \d{{1,2}})?(?: {_AGENCY})?"
+    rf"(?:,? {_MONTH} \d{{1,2}})?(?: ?{_BRACKET})?"
     r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}(?:, [A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*){0,2})?"
     rf"(?:,? {_MONTH} \d{{1,2}})? {_AGENCY})"
-    r"(?: (?:—|–|--|-)|—|--)\s*(?=[A-Z0-9“\"‘])"  # a hyphen after a space: not "UK-based"
+    r"(?: (?:—|–|--|-)|—|--)\s*(?=\S)"  # a hyphen after a space: not "UK-based"
 )
+_ONE_WORD = re.compile(r"[A-Z][A-Z'’-]+ ?(?:—|–|--|-)\s*")
+_STORY_START = re.compile(r"[A-Z0-9“\"‘'£$€]|[a-z]+[A-Z]")
 _DATELINE_PARAGRAPHS = 3
 
 
@@ -56,12 +62,20 @@ def dateline_end(paragraph: str) -> int:
     28
     >>> dateline_end("Hong Kong (CNN) — Hong Kong said ...")
     18
+    >>> dateline_end("NEW YORK (Reuters Health) - People ..."), dateline_end("LONDON — £1bn")
+    (28, 9)
+    >>> dateline_end("SAN FRANCISCO — e-commerce giant eBay said ...")
+    16
     >>> [dateline_end(p) for p in ("NATO said ...", "Beijing - Moscow ...", "UK-based firms",
     ...                            "NATO — the alliance said ...", "Trump (R) — Trump said")]
     [0, 0, 0, 0, 0]
     """
     m = _DATELINE.match(paragraph)
-    return m.end() if m else 0
+    if m is None:
+        return 0
+    if _ONE_WORD.fullmatch(m.group()) and not _STORY_START.match(paragraph, m.end()):
+        return 0
+    return m.end()
 
 
 @functools.cache

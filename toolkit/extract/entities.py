@@ -90,9 +90,12 @@ ORG_NOUNS = frozenset(  # lower case: "Group" in "the Vestey Group" is part of a
     "centre center institute university college foundation association union federation "
     "alliance coalition newspaper paper magazine network".split()
 )
-# Of those, the ones that say a name after them is an organisation ("film-maker Spike Lee" and
-# "producer Jon Thoday" are people).
-_ORG_CUES = ORG_NOUNS - {"maker", "producer", "operator", "paper"}
+# Of those, the ones that say a name after them is an organisation ("film-maker Spike Lee",
+# "producer Jon Thoday" and "Lakers center Anthony Davis" are people) ...
+_ORG_CUES = ORG_NOUNS - {"maker", "producer", "operator", "paper", "center", "centre"}
+# ... and those that also describe people, so only before a one-word name: "equipment supplier
+# Ericsson", "oil giant Yukos", but "cocaine supplier Juan Perez", "broadcaster David Attenborough"
+_ONE_WORD_CUES = frozenset({"giant", "supplier", "broadcaster"})
 # Words that end an organisation name: a place before them is part of the name.
 ORG_HEADS = frozenset(
     """university college institute institution school academy bank ministry council party
@@ -838,24 +841,36 @@ def _organisations_by_context(cands: list[_Cand], tables: Tables) -> None:
         return c.how in ("model", "short-form") and (c.kind == "person" or c.kind in (
             "group", "place", "other") and not lookup_place(c.canonical, tables)[0])
 
-    orgs: set[str] = set()
+    orgs: set[str] = set()  # ("Irish shares" are shares in Irish firms: groups need a noun)
     for c in cands:  # the cue may sit by a mention the model already read as an organisation
         if not (c.kind == "organization" or open_to(c)):
             continue
         doc, i, j = c.doc, c.i, c.j
         before = doc[i - 1] if i > 0 and not doc[i].is_sent_start else None
         if before is not None and before.is_lower and before.lower_ in _ORG_CUES and \
-                before.pos_ == "NOUN" and _linked(before, doc[i:j]) or \
-                c.kind != "group" and (  # "Irish shares" are shares in Irish firms
-                    j < len(doc) and doc[j].lower_ == "shares" or
-                    i > 1 and doc[i - 1].lower_ in ("in", "of") and
-                    doc[i - 2].lower_ in ("shares", "stake")):
+                before.pos_ == "NOUN" and _linked(before, doc[i:j]) and \
+                (before.lower_ not in _ONE_WORD_CUES or j - i == 1) or \
+                c.kind != "group" and _with_shares(doc, i, j):
             orgs.add(c.canonical)
     if not orgs:
         return
     for c in cands:
         if c.canonical in orgs and open_to(c):
             c.kind, c.name, c.role, c.role_country = "organization", (), (), ""
+
+
+def _with_shares(doc, i: int, j: int) -> bool:
+    """Return True when the name ``doc[i:j]`` is what shares are in ("shares in Holcim", "a
+    stake in Holcim", "Ericsson shares"), not their owner ("shares in Trump's company", "the
+    stake of Deripaska", "Musk shares a meme"). "Murdoch shares" (his company's) is read as a
+    firm's: in news, a name before "shares" is almost always one."""
+    last = doc[j - 1]
+    if j < len(doc) and doc[j].lower_ == "shares" and doc[j].pos_ == "NOUN":
+        return last.head == doc[j] and last.dep_ == "compound" and doc[j].dep_ != "compound"
+    if i > 1 and (doc[i - 2].lower_, doc[i - 1].lower_) in (("shares", "in"), ("shares", "of"),
+                                                           ("stake", "in")):
+        return last.head == doc[i - 1] and not (j < len(doc) and doc[j].tag_ == "POS")
+    return False
 
 
 def _linked(noun, span) -> bool:
