@@ -128,6 +128,7 @@ _ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
 _PRONOUNS_PERSON = frozenset("he she him her i we".split())
+_QUOTED = frozenset("quoted quotes quoting quote cited cites citing".split())
 _PRONOUNS_OTHER = frozenset("it they them".split())
 _TITLES = frozenset(
     "mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. prof prof. president "
@@ -533,6 +534,13 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
     ok = lambda t: lo <= toks.abs(t) < hi and not _in_spans(toks.abs(t), blocked)  # noqa: E731
     subj = [c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass") and ok(c)]
     node = cue
+    if not subj and cue.lower_ == "saying":
+        # "the agency quoted X as saying", "X was quoted as saying": who is quoted speaks
+        quoted = cue.head.head if cue.head.lower_ == "as" else cue.head
+        if quoted.lower_ in _QUOTED:
+            subj = [c for c in quoted.children if c.dep_ == "dobj" and ok(c)] or \
+                [c for c in quoted.children if c.dep_ == "nsubjpass" and ok(c)]
+            node = quoted
     while not subj and node.dep_ in ("conj", "xcomp", "advcl") and node.head is not node:
         node = node.head
         subj = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and ok(c)]
