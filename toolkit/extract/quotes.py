@@ -527,8 +527,9 @@ def _role_of(head, doc_text: str | None = None) -> str:
 
 
 def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
-                          lo: int, hi: int) -> _Attribution | None:
-    """Return the speaker named by a speech verb's subject (or the ``said X`` inversion)."""
+                          lo: int, hi: int, *, appositive: bool = False) -> _Attribution | None:
+    """Return the speaker named by a speech verb's subject (or the ``said X`` inversion; with
+    ``appositive``, next to a quote, also ``X, <role>, said`` where the parse lost the subject)."""
     text = toks.text_of(cue.doc)
     base = toks.offset_of[id(cue.doc)]
     ok = lambda t: lo <= toks.abs(t) < hi and not _in_spans(toks.abs(t), blocked)  # noqa: E731
@@ -554,6 +555,8 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
         if k >= 0 and doc[k].pos_ in ("PROPN", "PRON", "NOUN") and ok(doc[k]) and \
                 doc[k].ent_type_ not in ("DATE", "TIME"):
             subj = [doc[k]]
+        elif appositive and (name := _before_appositive(doc, k)) is not None and ok(name):
+            subj = [name]  # "Andrew Pendleton, Christian Aid's head of trade policy, said"
         else:
             k = cue.i + 1
             while k < len(doc) and (doc[k].pos_ in ("ADV", "PART") or doc[k].ent_type_ in (
@@ -596,6 +599,20 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
     start, end = _name_span(head, toks)
     return _Attribution(_cue_text(cue), text[start - base: end - base], start, end,
                         _role_of(head, toks.text_of(head.doc)), toks.abs(cue))
+
+
+def _before_appositive(doc, k: int):  # -> spacy.tokens.Token | None
+    """Return the name before an appositive that ends with the comma ``doc[k]``
+    ("Andrew Pendleton, Christian Aid's head of trade policy," said), if there is one."""
+    if k < 2 or doc[k].text != ",":
+        return None
+    for m in range(k - 1, max(0, k - 14), -1):
+        if doc[m].text == ",":
+            name = doc[m - 1]
+            return name if m < k - 1 and name.pos_ == "PROPN" else None
+        if doc[m].pos_ in ("VERB", "AUX") or doc[m].is_quote or doc[m].is_sent_start:
+            return None
+    return None
 
 
 def _dash_attribution(tokens: list, toks: _Tokens) -> _Attribution | None:
@@ -818,7 +835,7 @@ def _strip_titles(text: str) -> str:
 MAX_SENTENCE_CHARS = 2_000
 _SENTENCE_END = re.compile(r"[.?!]")
 # the word before a period that does not end a sentence: an initial or a title
-_SHORT_WORD = re.compile(r"(^|\s)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr)$")
+_SHORT_WORD = re.compile(r"(^|[\s.])[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr)$")  # U.N.
 
 
 def _sentence_bounds(text: str, pos: int, para_lo: int, para_hi: int, *, forward: bool,
@@ -960,7 +977,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             cues = [t for t in region if _is_cue(t) or (
                 kind == "partial" and t.text.lower() in _LABEL_VERBS)]
             for cue in cues:
-                attribution = _attribution_from_cue(cue, toks, spans, r_lo, r_hi)
+                attribution = _attribution_from_cue(cue, toks, spans, r_lo, r_hi,
+                                                    appositive=True)
                 if attribution is None and kind == "partial":
                     attribution = _attribution_from_cue(cue, toks, spans, lo, hi)
                 if attribution is not None:
@@ -971,6 +989,7 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             attribution = None  # the attribution between the halves belongs to both
         item = {"start": start, "end": end, "kind": kind, "att": attribution,
                 "follow": None, "close": span.close, "para": lo,
+                "opens": not text[before_lo:span.open].strip(),  # its sentence
                 "closed_with": text[span.start:span.end].rstrip()[-1:] if span.closed else ""}
         if attribution is None and kind == "direct" and prev is not None and \
                 prev["kind"] == "direct" and \
@@ -1001,15 +1020,22 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     raw.sort(key=lambda r: (r["start"], r["end"]))
     quotes: list[Quote] = []
     history: list[tuple[int, str, bool]] = []  # (position, canonical, is_person)
+    last: dict | None = None  # the latest item with an attribution
     for item in raw:
         att: _Attribution | None = item["att"]
         follow = item.get("follow")
+        if att is None and follow is None and item.get("opens") and last is not None \
+                and item["kind"] == "direct" and \
+                0 <= para_index(item["start"]) - para_index(last["start"]) <= 1:
+            follow = last  # “A.” opening a sentence after "X said (that) B": X goes on speaking
         while att is None and follow is not None:
             att = follow.get("att")
             if att is None:
                 follow = follow.get("follow")
             else:
                 item["speaker"] = follow.get("speaker", "")
+        if item["att"] is not None:
+            last = item
         speaker = item.get("speaker", "")
         if att is not None and not speaker:
             low = att.mention.lower()
