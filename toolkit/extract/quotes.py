@@ -609,10 +609,38 @@ def _before_appositive(doc, k: int):  # -> spacy.tokens.Token | None
     for m in range(k - 1, max(0, k - 14), -1):
         if doc[m].text == ",":
             name = doc[m - 1]
-            return name if m < k - 1 and name.pos_ == "PROPN" else None
-        if doc[m].pos_ in ("VERB", "AUX") or doc[m].is_quote or doc[m].is_sent_start:
+            if m == k - 1 or name.pos_ != "PROPN":
+                return None
+            first = name.i
+            while first > 0 and doc[first - 1].pos_ == "PROPN":
+                first -= 1
+            # the name opens the attribution: "...,” Andrew Pendleton, <role>, said" (not
+            # "coach Bill Belichick, asked about Brady, said")
+            lead = doc[first - 1] if first > 0 else None
+            return name if lead is None or lead.is_quote or lead.text == "," else None
+        if doc[m].pos_ in ("VERB", "AUX", "CCONJ") or doc[m].is_quote or doc[m].is_sent_start:
             return None
     return None
+
+
+def _goes_on(item: dict, last: dict, parsed: Parsed, spans: Sequence[_Span],
+             person_ents: Sequence[tuple[int, int]]) -> bool:
+    """Return whether an unattributed quote opening its sentence goes on with the speaker of
+    ``last``: it reads as a sentence (three words or more, ending in "." or "!": not a title,
+    a slogan or a question), it comes in the sentence right after ``last``'s, and no other
+    person is named, outside quotes, between the two or in the quote's own sentence (who could
+    be the new speaker)."""
+    body = parsed.article.text[item["start"]:item["end"]].rstrip()
+    if body[-1:] not in ".!" or len(body.split()) < 3:
+        return False
+    here = parsed.sentence_at(item["start"])
+    before = parsed.sentence_at(max(last["start"], last["end"] - 1))
+    if here is None or before is None or here.sentence_id - before.sentence_id != 1:
+        return False
+    att = last["att"]
+    return not any(
+        (last["end"] <= a < item["start"] or here.start <= a < here.end) and
+        not _in_spans(a, spans) and not (att.start <= a < att.end) for a, _ in person_ents)
 
 
 def _dash_attribution(tokens: list, toks: _Tokens) -> _Attribution | None:
@@ -836,6 +864,7 @@ MAX_SENTENCE_CHARS = 2_000
 _SENTENCE_END = re.compile(r"[.?!]")
 # the word before a period that does not end a sentence: an initial or a title
 _SHORT_WORD = re.compile(r"(^|[\s.])[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr)$")  # U.N.
+_INITIALISM_END = re.compile(r"\.[A-Z]$")
 
 
 def _sentence_bounds(text: str, pos: int, para_lo: int, para_hi: int, *, forward: bool,
@@ -857,7 +886,11 @@ def _sentence_bounds(text: str, pos: int, para_lo: int, para_hi: int, *, forward
             if i + 1 >= para_hi or text[i + 1].isspace():
                 # "U.S. officials" is not a sentence end: the next word is capitalised either
                 # way, so accept a period only when the word before it is longer than a letter
-                if text[i] != "." or not _SHORT_WORD.search(text[max(para_lo, i - 3): i]):
+                # ("U.S." counts only within two words of the quote: "”, U.N. Secretary-General
+                # Antonio Guterres said", not "… allies of the U.S. Macron said")
+                word = text[max(para_lo, i - 3): i]
+                if text[i] != "." or not _SHORT_WORD.search(word) or (
+                        _INITIALISM_END.search(word) and len(text[pos:i].split()) > 2):
                     return i
         return limit
     last = spans.last_covered(pos)
@@ -1026,7 +1059,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
         follow = item.get("follow")
         if att is None and follow is None and item.get("opens") and last is not None \
                 and item["kind"] == "direct" and \
-                0 <= para_index(item["start"]) - para_index(last["start"]) <= 1:
+                _goes_on(item, last, parsed, spans, resolver.person_ents) and \
+                resolver.is_person(last["att"].start, last["att"].end, last["att"].mention):
             follow = last  # “A.” opening a sentence after "X said (that) B": X goes on speaking
         while att is None and follow is not None:
             att = follow.get("att")
