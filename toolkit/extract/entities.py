@@ -60,9 +60,9 @@ HONORIFICS = frozenset("mr mrs ms miss mx dr lord lady sir dame prof professor r
                        "sen rep gov".split())
 
 
-def _is_honorific(tok) -> bool:
+def is_honorific(word: str) -> bool:
     """Return True for a title only a person bears, capitalised ("Ms", "Dr."; not "to miss")."""
-    return tok.text[:1].isupper() and tok.lower_.rstrip(".") in HONORIFICS
+    return word[:1].isupper() and word.rstrip(".").lower() in HONORIFICS
 
 # Role words that a description can end on ("the Belarusian leader", "China's top diplomat").
 ROLE_HEADS = frozenset(
@@ -144,8 +144,9 @@ _NUMBER = re.compile(r"^[+-]?\d[\d.,:/-]*$")
 # word (alphabetic, longer than one letter, no letter in a-z) holds such a pair.
 _CAPITALS_PAIR = re.compile(r"[A-Z\x80-\U0010ffff]{2}")
 _TWO_DIGITS = re.compile(r"\d\D*\d")
-_DATE = re.compile(r"^(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})$")
-_DATE_AT = re.compile(r"(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})\b")
+_DATE_FORMS = r"(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4})"  # 1996-12-06, 12/6/96
+_DATE = re.compile(rf"^{_DATE_FORMS}$")  # a token
+_DATE_AT = re.compile(rf"{_DATE_FORMS}\b")  # in raw text, where spaCy splits it at the hyphens
 _MONTHS = frozenset(
     "jan jan. feb feb. mar mar. apr apr. may jun june jul july aug aug. sep sep. sept sept. "
     "oct oct. nov nov. dec dec. "
@@ -443,8 +444,8 @@ def _trim(c: _Cand, tables: Tables) -> bool:
     if c.i >= c.j:
         return False
     if c.label != "PERSON" and c.j - c.i <= 4 and (
-            c.i > 0 and not doc[c.i].is_sent_start and _is_honorific(doc[c.i - 1]) or
-            c.j - c.i > 1 and _is_honorific(doc[c.i])) and all(
+            c.i > 0 and not doc[c.i].is_sent_start and is_honorific(doc[c.i - 1].text) or
+            c.j - c.i > 1 and is_honorific(doc[c.i].text)) and all(
             doc[k].is_title or doc[k].lower_ in _SURNAME_PARTICLES for k in range(c.i, c.j)) \
             and doc[c.j - 1].lower_ not in ORG_HEADS \
             and not lookup_place(c.text, tables)[0]:  # a brand: "Dr Pepper" in aliases.csv
@@ -837,13 +838,13 @@ def _organisations_by_context(cands: list[_Cand], tables: Tables) -> None:
     Euronext") or with shares ("shares in Virgin Blue", "Pernod shares"): every mention of that
     name, short forms too."""
 
-    def open_to(c: _Cand) -> bool:
-        return c.how in ("model", "short-form") and (c.kind == "person" or c.kind in (
-            "group", "place", "other") and not lookup_place(c.canonical, tables)[0])
-
+    open_ = [c for c in cands if c.how in ("model", "short-form") and (
+        c.kind == "person" or c.kind in ("group", "place", "other") and
+        not lookup_place(c.canonical, tables)[0])]
+    open_ids = {id(c) for c in open_}
     orgs: set[str] = set()  # ("Irish shares" are shares in Irish firms: groups need a noun)
     for c in cands:  # the cue may sit by a mention the model already read as an organisation
-        if not (c.kind == "organization" or open_to(c)):
+        if not (c.kind == "organization" or id(c) in open_ids):
             continue
         doc, i, j = c.doc, c.i, c.j
         before = doc[i - 1] if i > 0 and not doc[i].is_sent_start else None
@@ -854,8 +855,8 @@ def _organisations_by_context(cands: list[_Cand], tables: Tables) -> None:
             orgs.add(c.canonical)
     if not orgs:
         return
-    for c in cands:
-        if c.canonical in orgs and open_to(c):
+    for c in open_:
+        if c.canonical in orgs:
             c.kind, c.name, c.role, c.role_country = "organization", (), (), ""
 
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from ..nlp import Parsed
 from ..records import Mention, Quote
-from .entities import HONORIFICS, ORG_NOUNS
+from .entities import ORG_NOUNS, is_honorific
 from .sentiment import sentiment
 
 # Speech verbs, matched on word forms (no lemmatizer is loaded).
@@ -137,11 +137,10 @@ _TITLES = frozenset(
     "ambassador foreign defense defence chairman chairwoman leader the".split()
 )
 
-# head nouns of a speaker described as an organisation ("the UK's biggest mortgage lender"):
-# not the place that modifies them. Which organisation "the company" is stays open: resolving it
-# to the organisation an article names most was right 16 times in 21 on business news and once in
-# 9 on politics and sport, too often wrong to name a speaker.
-_ORG_DESCRIPTIONS = ORG_NOUNS
+# ORG_NOUNS are the head nouns of a speaker described as an organisation ("the UK's biggest
+# mortgage lender"), not the place that modifies them. Which organisation "the company" is stays
+# open: resolving it to the organisation an article names most was right 16 times in 21 on
+# business news and once in 9 on politics and sport, too often wrong to name a speaker.
 
 _OPEN_DOUBLE = "“„«"
 _CLOSE_DOUBLE = "”»"
@@ -483,7 +482,7 @@ def _name_span(head, toks: _Tokens) -> tuple[int, int]:
             head.i, j + 2
         ) and doc[j + 1].dep_ != "appos":
             j += 1
-        if head.lower_ in _ORG_DESCRIPTIONS:
+        if head.lower_ in ORG_NOUNS:
             # a public body or firm tagged as a proper noun keeps whose it is: "the Chinese
             # foreign ministry", "Russia's defence ministry" (a person's name stays bare)
             for c in head.lefts:
@@ -804,7 +803,7 @@ class _Resolver:
 def _honorific(text: str) -> bool:
     """Return True when ``text`` is a name after a title only a person bears ("Mr Camus")."""
     first, _, rest = text.partition(" ")
-    return bool(rest) and first[:1].isupper() and first.rstrip(".").lower() in HONORIFICS
+    return bool(rest) and is_honorific(first)
 
 
 def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> None:
@@ -825,7 +824,7 @@ def _describes_organization(text: str) -> bool:
     False
     """
     words = text.split()
-    return bool(words) and words[-1] in _ORG_DESCRIPTIONS
+    return bool(words) and words[-1] in ORG_NOUNS
 
 
 _POSSESSIVE_END = re.compile(r"[’']s$")
@@ -1058,9 +1057,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
         att: _Attribution | None = item["att"]
         follow = item.get("follow")
         if att is None and follow is None and item.get("opens") and last is not None \
-                and item["kind"] == "direct" and \
-                _goes_on(item, last, parsed, spans, resolver.person_ents) and \
-                resolver.is_person(last["att"].start, last["att"].end, last["att"].mention):
+                and last.get("person") and item["kind"] == "direct" and \
+                _goes_on(item, last, parsed, spans, resolver.person_ents):
             follow = last  # “A.” opening a sentence after "X said (that) B": X goes on speaking
         while att is None and follow is not None:
             att = follow.get("att")
@@ -1080,12 +1078,14 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 if not speaker and want_person:
                     speaker = next((full for p, full in reversed(resolver.persons)
                                     if p < att.start), "")
+                item["person"] = want_person
             else:
                 speaker = resolver.canonical(att.start, att.end, att.mention)
                 person = resolver.is_person(att.start, att.end, att.mention)
                 if person:
                     resolver.learn(att.start, speaker)
                 history.append((att.start, speaker, person))
+                item["person"] = person
         item["speaker"] = speaker
         start, end = item["start"], item["end"]
         sent = parsed.sentence_at(start)
