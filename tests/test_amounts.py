@@ -291,3 +291,26 @@ def test_last_year_counts_from_the_publication_date(published: str, year: int | 
         "Trade between China and Russia rose to $190 billion last year, officials said."])
     (amount,) = extract_amounts(next(parse([article])))
     assert (amount.value, amount.year) == (190e9, year)
+
+
+# "last year" next to the figure beats an explicit year that is the base of a comparison, or
+# that sits farther away; an explicit year next to the figure still wins ("for 2022 of ...").
+RELATIVE_YEAR_CASES = [
+    ("Bilateral trade rose to $240.1 billion last year, up 26.3% from 2022.",
+     [("$240.1 billion", 2023), ("26.3%", 2023)]),
+    ("Exports rose to $80 billion last year, up from $60 billion in 2021.",
+     [("$80 billion", 2023), ("$60 billion", 2021)]),
+    ("Sales grew 12% compared with 2019.", [("12%", None)]),
+    ("Last year, the ministry approved a budget for 2022 of $5 billion.", [("$5 billion", 2022)]),
+    ("Trade has doubled since 2014 to $100 billion this year.", [("$100 billion", 2024)]),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), RELATIVE_YEAR_CASES)
+def test_year_of_a_figure_next_to_a_relative_year(sentence: str, expected: list) -> None:
+    from toolkit.nlp import parse
+
+    article = Article.build(article_id="r", path="r", published="2024-05-16",
+                            paragraphs=[sentence])
+    got = [(a.text, a.year) for a in extract_amounts(next(parse([article])))]
+    assert got == expected

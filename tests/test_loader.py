@@ -131,6 +131,52 @@ def test_jsonl_ids_and_duplicates(tmp_path):
     assert len(result.skipped) == 1 and "duplicate of article feed-1" in str(result.skipped[0])
 
 
+def test_which_duplicate_is_kept_does_not_depend_on_file_order(tmp_path):
+    a = write(tmp_path, "a.txt", "Headline\n\n" + BODY)
+    b = write(tmp_path, "b.txt", "Headline\n\n" + BODY)
+    c = write(tmp_path, "c.txt", "Other headline\n\nAnother story entirely.")
+    for order in ([a, b, c], [c, b, a], [b, c, a]):
+        result = load_articles(order)
+        assert sorted(x.article_id for x in result) == ["a", "c"], order
+        # the kept articles come back in the order they were given
+        assert [x.article_id for x in result] == [p.stem for p in order if p != b]
+        (skipped,) = result.skipped
+        assert skipped.path == str(b) and "duplicate of article a" in skipped.reason
+        assert "smallest path" in skipped.reason
+
+
+def test_same_id_in_two_files_is_suffixed_the_same_way_in_any_order(tmp_path):
+    one = write(tmp_path, "1.json", json.dumps({"id": "x", "text": "Story one."}))
+    two = write(tmp_path, "2.json", json.dumps({"id": "x", "text": "Story two."}))
+    for order in ([one, two], [two, one]):
+        ids = {a.path: a.article_id for a in load_articles(order)}
+        assert ids == {str(one): "x", str(two): "x~2"}
+
+
+def test_folder_names_every_file_it_does_not_read(tmp_path):
+    folder = tmp_path / "mixed"
+    write(folder, "story.pdf", b"%PDF-1.4 binary")
+    write(folder, "story.docx", b"PK\x03\x04")
+    write(folder, "photo.jpg", b"\xff\xd8")
+    write(folder, "README.md", "notes")  # companions are not articles and not named
+    write(folder, "ok.meta.json", "{}")
+    result = load_articles(folder)
+    assert len(result) == 0
+    reasons = {Path(s.path).name: s.reason for s in result.skipped}
+    assert sorted(reasons) == ["photo.jpg", "story.docx", "story.pdf"]
+    assert reasons["story.pdf"].startswith("PDF files are not read: save the article as")
+    assert reasons["story.docx"].startswith("Word files are not read")
+    assert "not an article file (.jpg)" in reasons["photo.jpg"]
+
+
+def test_empty_folder_says_it_is_empty(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = load_articles(tmp_path / "empty")
+    (skipped,) = result.skipped
+    assert skipped.path == str(tmp_path / "empty")
+    assert skipped.reason.startswith("folder holds no article files")
+
+
 def test_csv_rows_and_semicolons(tmp_path):
     path = write(tmp_path, "t.csv", 'Title;Text;Date\nOne;"Body one.";2022/02/18\n'
                  'Two;"Body two.";Feb. 27, 2023\n')
@@ -163,7 +209,8 @@ BAD_CASES = [
     ("notext.json", b'{"title": "x", "summary": "y"}', "no text field"),
     ("nocol.csv", b"title,summary\nA,B\n", "CSV has no text column"),
     ("nobody.html", b"<html><body><nav>Home</nav></body></html>", "no article body"),
-    ("weird.docx", b"PK\x03\x04", "unknown file type"),
+    ("weird.docx", b"PK\x03\x04", "Word files are not read"),
+    ("scan.pdf", b"%PDF-1.4", "PDF files are not read"),
 ]
 
 

@@ -192,9 +192,12 @@ def _sentence_bounds_by_character(text, pos, para_lo, para_hi, *, forward, spans
             if covered(i):
                 return i
             word = text[max(para_lo, i - 3): i]
-            if text[i] in ".?!" and (i + 1 >= para_hi or text[i + 1].isspace()) and (
-                    text[i] != "." or not re.search(r"(^|\s)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|"
-                                                    r"Gov|Gen|Jr|Sr)$", word)):
+            if text[i] not in ".?!" or not (i + 1 >= para_hi or text[i + 1].isspace()):
+                continue
+            initial = re.search(r"(^|\s)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr)$", word)
+            # an initialism ("U.N.") ends no sentence only within two words of the quote
+            initialism = re.search(r"[A-Z]\.[A-Z]$", word) and len(text[pos:i].split()) <= 2
+            if text[i] != "." or not (initial or initialism):
                 return i
         return para_hi
     for i in range(pos - 1, para_lo - 1, -1):
@@ -204,6 +207,20 @@ def _sentence_bounds_by_character(text, pos, para_lo, para_hi, *, forward, spans
                 text[i] == "." and _ABBREVIATION.search(text[max(para_lo, i - 4): i + 1])):
             return i + 1
     return para_lo
+
+
+# Found by hypothesis: a period after "?" before a capital is no initialism ("??.A." ends at 4),
+# while "A.A." within two words of the quote is one.
+SENTENCE_BOUND_CASES = [("??.A.", 0, 0, 5, 4), ("A.A.", 0, 0, 4, 4),
+                        ("x U.N. Guterres.", 2, 0, 16, 15), ("a a a U.N. Guterres.", 0, 0, 20, 9)]
+
+
+@pytest.mark.parametrize(("text", "pos", "lo", "hi", "end"), SENTENCE_BOUND_CASES)
+def test_sentence_bounds_forward_cases(text, pos, lo, hi, end):
+    from toolkit.extract.quotes import _sentence_bounds
+
+    assert _sentence_bounds(text, pos, lo, hi, forward=True, spans=[]) == end
+    assert _sentence_bounds_by_character(text, pos, lo, hi, forward=True, spans=[]) == end
 
 
 @settings(max_examples=300, deadline=None)

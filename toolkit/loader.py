@@ -83,30 +83,45 @@ def load_articles(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     result = LoadResult()
-    seen_text: dict[str, str] = {}
-    seen_ids: set[str] = set()
+    read: list[tuple[int, Article]] = []  # (position in the input order, article)
     for path in _expand(paths, result):
         try:
-            articles = list(_read_file(path, max_bytes=max_bytes, skipped=result.skipped))
+            read.extend((len(read), a) for a in
+                        _read_file(path, max_bytes=max_bytes, skipped=result.skipped))
         except ArticleFormatError as err:
             result.skipped.append(Skipped(err.path, err.reason, err.where))
-            continue
-        for article in articles:
-            key = norm_key(article.text)
-            if key in seen_text:
-                result.skipped.append(
-                    Skipped(article.path, f"duplicate of article {seen_text[key]}; kept once",
-                            article.article_id)
-                )
-                continue
-            if article.article_id in seen_ids:
-                article = _with_id(article, _unique_id(article.article_id, seen_ids))
-            seen_text[key] = article.article_id
-            seen_ids.add(article.article_id)
-            result.append(article)
+    kept = _keep_once(read, result.skipped)
+    result.extend(article for _, article in sorted(kept, key=lambda pa: pa[0]))
     for skipped in result.skipped:
         log.warning("skipped %s", skipped)
     return result
+
+
+def _keep_once(
+    read: list[tuple[int, Article]], skipped: list[Skipped]
+) -> list[tuple[int, Article]]:
+    """Return the articles with each normalised text once, ids made unique.
+
+    Which copy is kept, and which id gets a ``~N`` suffix, must not depend on the order the
+    files were given in: they are decided in order of path (and, within one file, of record),
+    so the copy with the smallest path is kept.
+    """
+    seen_text: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    kept = []
+    for position, article in sorted(read, key=lambda pa: (pa[1].path, pa[0])):
+        key = norm_key(article.text)
+        if key in seen_text:
+            skipped.append(Skipped(
+                article.path, f"duplicate of article {seen_text[key]} (same text; of the "
+                "copies, the one with the smallest path is kept)", article.article_id))
+            continue
+        if article.article_id in seen_ids:
+            article = _with_id(article, _unique_id(article.article_id, seen_ids))
+        seen_text[key] = article.article_id
+        seen_ids.add(article.article_id)
+        kept.append((position, article))
+    return kept
 
 
 def _with_id(article: Article, article_id: str) -> Article:
@@ -123,15 +138,25 @@ def _unique_id(base: str, seen: set[str]) -> str:
 
 
 def _expand(paths: Iterable[str | os.PathLike], result: LoadResult) -> Iterator[Path]:
-    """Yield the article files under ``paths``, recording paths that do not exist."""
+    """Yield the article files under ``paths``; every other file, an empty folder and a path
+    that does not exist are named in ``result.skipped``."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            found = False
             for root, dirs, files in os.walk(path, onerror=None, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "labels")
                 for name in sorted(files):
                     if _is_article_name(name):
+                        found = True
                         yield Path(root) / name
+                    elif not _is_companion_name(name):
+                        found = True
+                        result.skipped.append(Skipped(str(Path(root) / name), _unread_reason(name)))
+            if not found:
+                result.skipped.append(Skipped(
+                    str(path), "folder holds no article files: put the articles in it as "
+                    f"{', '.join(SUFFIXES)} files"))
         elif path.exists() or path.is_symlink():
             yield path
         else:
@@ -142,12 +167,30 @@ def _expand(paths: Iterable[str | os.PathLike], result: LoadResult) -> Iterator[
 
 
 def _is_article_name(name: str) -> bool:
+    return name.lower().endswith(SUFFIXES) and not _is_companion_name(name)
+
+
+def _is_companion_name(name: str) -> bool:
+    """True for the files a folder of articles may hold beside them: hidden files, READMEs and
+    metadata sidecars (never articles, so never named as skipped)."""
     lower = name.lower()
-    return (
-        lower.endswith(SUFFIXES)
-        and not lower.startswith((".", "_", "readme"))
-        and not lower.endswith(SIDECAR_SUFFIX)
-    )
+    return lower.startswith((".", "_", "readme")) or lower.endswith(SIDECAR_SUFFIX)
+
+
+# Formats researchers save articles in that the loader does not read, with what to do instead.
+_UNREAD_FORMATS = {
+    ".pdf": "PDF", ".docx": "Word", ".doc": "Word", ".odt": "OpenDocument", ".rtf": "RTF",
+    ".pages": "Pages",
+}
+
+
+def _unread_reason(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    readable = ", ".join(SUFFIXES)
+    if suffix in _UNREAD_FORMATS:
+        return (f"{_UNREAD_FORMATS[suffix]} files are not read: save the article as a web page "
+                f"(.html) or copy its text into a .txt file (read: {readable})")
+    return f"not an article file ({suffix or 'no extension'}): the loader reads {readable}"
 
 
 # --------------------------------------------------------------------------------------- bytes
@@ -209,9 +252,7 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
 def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped]) -> Iterator[Article]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ArticleFormatError(
-            path, f"unknown file type {suffix or '(none)'}: use one of {', '.join(SUFFIXES)}"
-        )
+        raise ArticleFormatError(path, _unread_reason(path.name))
     text, encoding = decode(read_bytes(path, max_bytes=max_bytes), path)
     if suffix in (".txt", ".md"):
         yield _from_pasted_text(path, text, encoding)

@@ -922,6 +922,7 @@ def part_of_year(sentence: str) -> str:
 
 
 _RELATIVE_YEAR = _AnyCase(r"\b(last|this|next) year\b")
+_YEAR_SHIFT = {"last": -1, "this": 0, "next": 1}
 
 
 def relative_year(sentence: str, published: str) -> int | None:
@@ -937,36 +938,62 @@ def relative_year(sentence: str, published: str) -> int | None:
     match = _RELATIVE_YEAR.search(sentence)
     if not match or not re.match(r"\d{4}-", published or ""):
         return None
-    shift = {"last": -1, "this": 0, "next": 1}[match.group(1).lower()]
-    return int(published[:4]) + shift
+    return int(published[:4]) + _YEAR_SHIFT[match.group(1).lower()]
 
 
-def _year_tokens(sent, sentence: str, figure_ids: set[int]) -> list:
-    """Return the tokens of spaCy sentence ``sent`` that are years, outside the figures.
+def _year_tokens(sent, sentence: str, figure_ids: set[int], published: str) -> list:
+    """Return ``(token, year)`` for each time reference of spaCy sentence ``sent`` outside the
+    figures: a four-digit year, or the "year" of "last/this/next year" counted from
+    ``published``. A year a change is measured from ("up 26% from 2022", "since 2014",
+    "compared with 2021") is the base of a comparison, not the figure's year, and is left out.
 
-    ``sentence`` is the sentence's text: without four digits that look like a year in it, no
-    token can be one, and the tokens are never read.
+    ``sentence`` is the sentence's text: without a year-like number or a relative year in it,
+    the tokens are never read.
     """
-    if not _YEAR_IN_TEXT.search(sentence):
+    explicit = bool(_YEAR_IN_TEXT.search(sentence))
+    relative = relative_year(sentence, published) is not None
+    if not explicit and not relative:
         return []
-    return [t for t in sent if _YEAR_RE.match(t.text) and t.i not in figure_ids]
+    found = []
+    for t in sent:
+        if explicit and _YEAR_RE.match(t.text) and t.i not in figure_ids \
+                and not _is_base_year(t):
+            found.append((t, int(t.text)))
+        elif relative and t.lower_ == "year" and t.i > 0 \
+                and t.doc[t.i - 1].lower_ in _YEAR_SHIFT:
+            found.append((t, int(published[:4]) + _YEAR_SHIFT[t.doc[t.i - 1].lower_]))
+    return found
+
+
+# prepositions that make a year the base a change is measured from
+_BASE_PREPOSITIONS = frozenset({"from", "since", "than", "versus", "vs", "vs."})
+
+
+def _is_base_year(token) -> bool:
+    head = token.head
+    if head.i == token.i:
+        return False
+    if head.lower_ in _BASE_PREPOSITIONS:
+        return True
+    # "compared with 2021", "in comparison to 2021"
+    return head.lower_ in ("with", "to") and head.head.lower_ in ("compared", "comparison")
 
 
 def _year_for(root, years: list) -> int | None:
-    """Return the explicit year in the figure's clause or a governing clause, nearest first.
+    """Return the year of the figure's clause or a governing clause, nearest first.
 
-    ``years`` are the sentence's year tokens (``_year_tokens``).
+    ``years`` are the sentence's ``(token, year)`` time references (``_year_tokens``).
     """
     if not years:
         return None
     chain = _clause_chain(root)
     for level, clause in enumerate(chain):
-        here = [y for y in years if _clause_root(y).i == clause.i]
+        here = [y for y in years if _clause_root(y[0]).i == clause.i]
         if level == 0 and not here and len(chain) == 1:
             here = years  # a one-clause sentence: any year in it
         if here:
-            best = min(here, key=lambda y: (abs(y.i - root.i) + (0 if y.i > root.i else 1)))
-            return int(best.text)
+            best = min(here, key=lambda y: (abs(y[0].i - root.i) + (0 if y[0].i > root.i else 1)))
+            return best[1]
     return None
 
 
@@ -1105,7 +1132,7 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
         # what the sentence's words say about time holds for each of its figures
         period = part_of_year(s_text)
         sentence_year = relative_year(s_text, article.published)
-        years = _year_tokens(sent.span, s_text, all_ids)
+        years = _year_tokens(sent.span, s_text, all_ids, article.published)
         rows: list[tuple[Figure, str, int | None, str, object]] = []
         for f, toks in zip(figures, spans, strict=True):
             if not toks:

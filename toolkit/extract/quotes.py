@@ -862,8 +862,9 @@ def _strip_titles(text: str) -> str:
 MAX_SENTENCE_CHARS = 2_000
 _SENTENCE_END = re.compile(r"[.?!]")
 # the word before a period that does not end a sentence: an initial or a title
-_SHORT_WORD = re.compile(r"(^|[\s.])[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr)$")  # U.N.
-_INITIALISM_END = re.compile(r"\.[A-Z]$")
+# ("U.N.": a capital after another capital's period; "??.A." ends at its last period)
+_SHORT_WORD = re.compile(r"(^|\s|[A-Z]\.)[A-Z]$|\b(Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Jr|Sr)$")
+_INITIALISM_END = re.compile(r"[A-Z]\.[A-Z]$")
 
 
 def _sentence_bounds(text: str, pos: int, para_lo: int, para_hi: int, *, forward: bool,
