@@ -11,9 +11,13 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
+	@echo "[1/3] creating $(VENV) (a first install takes about 2 minutes and 1.4 GB)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "[2/3] installing the toolkit, spaCy and its model, JupyterLab and the test tools"
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "[3/3] installing the notebooks' kernel"
+	$(BIN)/python -m toolkit.kernel
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the toolkit with its test tools into it

@@ -143,3 +143,27 @@ def test_short_forms_an_article_never_introduced_resolve_across_the_corpus():
     assert entities["canonical"].tolist() == ["Joe Biden", "Joe Biden", "Li", "Li"]
     assert entities["how"].tolist()[1] == "corpus short-form"
     assert quotes["speaker"].tolist() == ["Joe Biden", "", "Li"]
+
+
+@pytest.mark.parametrize("command", ["annotate", "stance-sheet"])
+def test_a_bad_codebook_is_reported_before_any_article_is_read(tmp_path, capsys, command):
+    from conftest import SEED
+
+    from toolkit.cli import main
+
+    out = tmp_path / ("out" if command == "annotate" else "sheet.csv")
+    assert main([command, str(SEED), "--out", str(out), "--codebook", "no_such", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no_such.toml: no such codebook (shipped: china_mediation" in err
+    assert "loaded" not in err  # reported before the articles were read, let alone annotated
+    assert not out.exists()
+
+
+def test_the_main_job_checks_its_codebook_first(tmp_path):
+    from toolkit import CodebookError
+    from toolkit.run import run
+
+    said = []
+    with pytest.raises(CodebookError, match="no such codebook"):
+        run(out_dir=tmp_path / "run", codebook="no_such", say=said.append)
+    assert said == [] and not (tmp_path / "run").exists()

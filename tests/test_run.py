@@ -7,6 +7,7 @@ import os
 
 import nbformat
 import pandas as pd
+import pytest
 from conftest import SHARED, needs_shared
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -56,13 +57,55 @@ def test_main_job_on_the_29_article_file_writes_every_figure_and_its_data(tmp_pa
 
 def test_notebook_kernels_use_local_sockets_and_print_no_warning(tmp_path, capfd):
     from toolkit.paths import NOTEBOOKS_DIR
-    from toolkit.run import _kernel_config, execute_notebook
+    from toolkit.run import execute_notebook
 
-    assert _kernel_config().KernelManager.transport == ("ipc" if os.name == "posix" else "tcp")
     out = execute_notebook(NOTEBOOKS_DIR / "00-overview.ipynb", tmp_path / "00.ipynb", {})
     assert nbformat.read(out, as_version=4).cells
     err = capfd.readouterr().err
     assert "WARNING" not in err and "TCP" not in err, err
+
+
+def test_every_curated_notebook_runs_on_the_toolkit_kernel():
+    import json
+
+    from toolkit.kernel import KERNEL_NAME
+    from toolkit.run import notebooks
+
+    for nb in notebooks():
+        assert json.loads(nb.read_text("utf-8"))["metadata"]["kernelspec"]["name"] == KERNEL_NAME
+
+
+@pytest.mark.skipif(os.name != "posix", reason="IPC sockets are for Linux and macOS")
+def test_papermill_from_the_project_root_uses_ipc_reads_seeds_and_writes_no_figures(tmp_path):
+    """A user's own ``papermill notebooks/01-….ipynb out.ipynb -p articles DIR``, run from the
+    project root: paths resolve from notebooks/, the kernel talks over IPC (no TCP warning on the
+    console), and figures for other articles go to build/figures, never figures/."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SEED
+
+    mine = tmp_path / "my_articles"
+    mine.mkdir()
+    shutil.copy(SEED, mine / "story.txt")
+    before = {p.name: p.read_bytes() for p in (ROOT / "figures").iterdir()}
+    build = ROOT / "build" / "figures"
+    env = {k: v for k, v in os.environ.items() if k != "TOOLKIT_FIGURES_DIR"}
+    papermill = [sys.executable, "-m", "papermill", "--no-progress-bar"]
+    proc = subprocess.run(
+        [*papermill, "notebooks/00-overview.ipynb", str(tmp_path / "00.ipynb")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "TCP" not in proc.stderr and "WARNING" not in proc.stderr, proc.stderr
+    assert "loaded 1 article(s)" in (tmp_path / "00.ipynb").read_text("utf-8")
+    proc = subprocess.run(
+        [*papermill, "notebooks/01-entity-counts.ipynb", str(tmp_path / "01.ipynb"),
+         "-p", "articles", str(mine.relative_to(tmp_path)), "--cwd", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert {p.name: p.read_bytes() for p in (ROOT / "figures").iterdir()} == before
+    assert (build / "01-people-mentioned.png").is_file()
 
 
 def test_refresh_notebooks_runs_from_any_folder(tmp_path, monkeypatch):
@@ -82,3 +125,19 @@ def test_refresh_notebooks_runs_from_any_folder(tmp_path, monkeypatch):
     assert cell.outputs[0]["text"] == "nbs\n"  # ran, and in the notebook's own folder
     assert not list(elsewhere.iterdir()) and sorted(p.name for p in folder.iterdir()) == [
         "00-where.ipynb"]  # no socket files left behind
+
+
+def test_figures_go_to_figures_only_for_the_seeds(monkeypatch, tmp_path):
+    from toolkit import paths
+
+    monkeypatch.delenv("TOOLKIT_FIGURES_DIR", raising=False)
+    seeds = paths.notebook_inputs(["../seeds"])
+    assert seeds == [paths.SEEDS_DIR.resolve()]
+    assert paths.figures_dir_for(seeds) == paths.FIGURES_DIR
+    assert paths.figures_dir_for(paths.notebook_inputs("../seeds/000_a1bbb6199e38b69c.txt")) \
+        == paths.FIGURES_DIR
+    assert paths.figures_dir_for([tmp_path]) == paths.BUILD_DIR / "figures"
+    assert paths.figures_dir_for([*seeds, tmp_path]) == paths.BUILD_DIR / "figures"
+    assert paths.figures_dir_for([tmp_path], tmp_path / "mine") == tmp_path / "mine"
+    monkeypatch.setenv("TOOLKIT_FIGURES_DIR", str(tmp_path / "staged"))
+    assert paths.figures_dir_for(seeds) == tmp_path / "staged"

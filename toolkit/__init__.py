@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from . import analysis, trade
+from . import analysis, notebook, trade
 from .annotate import Corpus, annotate
 from .article import Article, Removed
 from .errors import (
@@ -24,6 +24,7 @@ __all__ = [
     "analysis",
     "annotate",
     "load_codebook",
+    "notebook",
     "stance",
     "stance_agreement",
     "stance_by",

@@ -338,6 +338,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import ToolkitError
 
     try:
+        if getattr(args, "codebook", ""):
+            # a bad codebook is reported before any article is read, not after the annotation
+            from .stance import load_codebook
+
+            load_codebook(args.codebook)
         return args.func(args)
     except ToolkitError as err:  # the toolkit's own errors name the file and the fix
         print(f"toolkit {args.command}: {err}", file=sys.stderr)

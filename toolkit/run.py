@@ -17,6 +17,7 @@ from pathlib import Path
 from . import paths
 from .errors import ToolkitError
 from .io import atomic_path, staging_dir, write_many
+from .kernel import KERNEL_NAME, install_kernelspec
 
 # Metadata papermill and nbclient add that changes on every run (timings, timestamps).
 _VOLATILE_KEYS = ("papermill", "execution")
@@ -54,39 +55,17 @@ def strip_volatile(nb_path: Path) -> None:
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _kernel_config():  # -> traitlets.config.Config
-    """Return the configuration the notebook kernels start with: on Linux and macOS their
-    sockets are local files (IPC) rather than TCP ports, which no other user of the machine can
-    connect to (and the kernel has nothing to warn about on stderr); Windows keeps TCP.
-
-    The socket files get an absolute path in Jupyter's runtime folder (private to the user):
-    jupyter_client's default is relative ("kernel-ipc-<port>"), which the kernel, started in
-    the notebook's folder, and the client, in ours, would resolve to different files.
-    """
-    import uuid
-
-    from jupyter_core.paths import jupyter_runtime_dir
-    from traitlets.config import Config
-
-    if os.name != "posix":
-        return Config({"KernelManager": {"transport": "tcp"}})
-    runtime = Path(jupyter_runtime_dir())
-    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
-    prefix = runtime / f"toolkit-{uuid.uuid4().hex[:12]}-ipc"  # the manager removes its files
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(prefix)}})
-
-
 def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
     """Execute notebook ``src`` with papermill ``parameters`` into ``dst`` (atomically)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    install_kernelspec()
     with atomic_path(dst) as tmp:
         try:
             papermill.execute_notebook(
-                str(src), str(tmp), parameters=parameters, kernel_name="python3",
+                str(src), str(tmp), parameters=parameters, kernel_name=KERNEL_NAME,
                 progress_bar=False, log_output=False, cwd=str(src.parent),
-                config=_kernel_config(),
             )
         except PapermillExecutionError as err:
             raise NotebookError(
@@ -108,12 +87,12 @@ def refresh_notebooks(folder: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
+    install_kernelspec()
     done = []
     for nb_path in notebooks(folder):
         nb = nbformat.read(nb_path, as_version=4)
-        client = NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(nb_path.parent)}},
-                                config=_kernel_config())
+        client = NotebookClient(nb, timeout=900, kernel_name=KERNEL_NAME, record_timing=False,
+                                resources={"metadata": {"path": str(nb_path.parent)}})
         try:
             client.execute()
         except CellExecutionError as err:
@@ -208,8 +187,9 @@ def run(
     """
     from .annotate import annotate
     from .loader import load_articles
-    from .stance import stance
+    from .stance import load_codebook, stance
 
+    load_codebook(codebook)  # a bad codebook is reported before the work, not after it
     out_dir = Path(out_dir).resolve()
     sources = [Path(a).resolve() for a in (articles or [paths.SEEDS_DIR])]
     if figures_dir is None:
