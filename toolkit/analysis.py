@@ -143,3 +143,51 @@ def source_line(articles: pd.DataFrame) -> str:
     more = f", {len(outlets) - 4} more" if len(outlets) > 4 else ""
     span = f", {dates.iloc[0]} to {dates.iloc[-1]}" if len(dates) else ""
     return f"Source: {len(articles)} articles ({listed}{more}){span}"
+
+
+# How a headline names each stance of a voice; one table so every chart words it the same way.
+_STANCE_VERBS = {"against": ("doubts", "doubt"), "favor": ("backs", "back"),
+                 "neutral": ("stays neutral on", "stay neutral on")}
+
+
+def voice_contrast_title(mix: pd.DataFrame, *, target: str, group: str = "voice",
+                         category: str = "stance", value: str = "n") -> str:
+    """Return a chart title stating how two voices' stance mixes differ most.
+
+    ``mix`` has one row per (voice, stance) with a count; the stance whose share differs most
+    between the two voices makes the title. A voice whose name ends in "s" takes a plural verb.
+
+    >>> mix = pd.DataFrame({"voice": ["narration"] * 3 + ["quoted sources"] * 2,
+    ...                     "stance": ["favor", "neutral", "against", "favor", "against"],
+    ...                     "n": [1, 1, 5, 5, 5]})
+    >>> voice_contrast_title(mix, target="China")
+    'Quoted sources back China more often than the narration (50% vs 14% of statements)'
+    >>> voice_contrast_title(mix.iloc[:3], target="China")
+    'The narration: 71% of 7 statements doubt China'
+    """
+    counts = mix.pivot_table(index=group, columns=category, values=value, aggfunc="sum",
+                             fill_value=0)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    voices = sorted(shares.index)
+    if len(voices) == 1:
+        (voice,) = voices
+        top = max(shares.columns, key=lambda c: (shares.loc[voice, c], c))
+        total = int(counts.loc[voice].sum())
+        verb = _STANCE_VERBS.get(top, (f"are {top} on", f"are {top} on"))[1]
+        return f"{_noun(voice, start=True)}: {shares.loc[voice, top]:.0%} of {total} " \
+               f"statements {verb} {target}"
+    if len(voices) != 2:
+        raise ValueError(f"voice_contrast_title compares two voices, got {voices}")
+    a, b = voices
+    gap = max(shares.columns, key=lambda c: (abs(shares.loc[a, c] - shares.loc[b, c]), c))
+    hi, lo = (a, b) if shares.loc[a, gap] >= shares.loc[b, gap] else (b, a)
+    singular, plural = _STANCE_VERBS.get(gap, (f"is {gap} on", f"are {gap} on"))
+    verb = plural if hi.endswith("s") else singular
+    return (f"{_noun(hi, start=True)} {verb} {target} more often than {_noun(lo)} "
+            f"({shares.loc[hi, gap]:.0%} vs {shares.loc[lo, gap]:.0%} of statements)")
+
+
+def _noun(voice: str, *, start: bool = False) -> str:
+    """Return a voice as a noun phrase: "the narration" (one voice), "quoted sources"."""
+    phrase = voice if voice.endswith("s") else f"the {voice}"
+    return phrase[:1].upper() + phrase[1:] if start else phrase

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -212,8 +213,17 @@ def _truncate(text: str, width: int) -> str:
 
 
 def _wrap(text: str, width: int, max_lines: int) -> str:
-    """Return ``text`` wrapped to ``width`` characters in at most ``max_lines`` lines (then "…")."""
-    lines = textwrap.wrap(" ".join(str(text).split()), width=width) or [""]
+    """Return ``text`` wrapped to ``width`` characters in at most ``max_lines`` lines (then "…").
+
+    A short parenthesis stays on one line ("(17 sentences)" is never broken inside).
+
+    >>> _wrap("China and Russia are named together most often (17 sentences)", 50, 3)
+    'China and Russia are named together most often\n(17 sentences)'
+    """
+    text = " ".join(str(text).split())
+    text = re.sub(r"\([^()]{1,30}\)", lambda m: m.group(0).replace(" ", "\u00a0"), text)
+    lines = [line.replace("\u00a0", " ")
+             for line in textwrap.wrap(text, width=width, break_on_hyphens=False)] or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = _truncate(lines[-1] + " …", width)
@@ -582,11 +592,14 @@ def heatmap(
     source: str,
     top: int = 20,
     colorbar_label: str = "Articles mentioning both",
+    diagonal: bool = False,
 ) -> tuple[Figure, pd.DataFrame]:
     """Return an annotated heatmap of a (square) co-occurrence matrix and the cells it shows.
 
     The ``top`` rows with the largest totals are kept (the same names on both axes when the
-    matrix is square); labels are truncated, x labels slanted; empty cells stay blank.
+    matrix is square); labels are truncated, x labels slanted; empty cells stay blank. The
+    diagonal of a square matrix (a name with itself) is left blank unless ``diagonal``: it
+    counts something else than the pairs and would set the colour scale.
     """
     m = matrix_df.copy()
     m.index = m.index.map(str)
@@ -600,14 +613,16 @@ def heatmap(
         col_totals = m.sum(axis=0, skipna=True)
         cols = sorted(m.columns, key=lambda c: (-col_totals[c], c))[:top]
     m = m.loc[rows, cols]
+    if not diagonal and rows == cols:
+        m = m.mask(pd.DataFrame(np.eye(len(rows), dtype=bool), index=rows, columns=cols))
     index_name = matrix_df.index.name or "row"
     data = m.reset_index(names=index_name)
     n_r, n_c = m.shape
     n = max(n_r, n_c, 1)
     with style():
-        # Small matrices get a narrower figure so square cells do not float in white space.
-        width = min(REPORT_WIDTH_IN, max(4.0, 2.9 + 0.42 * n))
-        fig, ax = _new_figure(min(REPORT_WIDTH_IN, max(2.8, 1.9 + 0.26 * n)), width=width)
+        # Report width whatever the size, cells a little wider than tall: with square cells a
+        # small matrix left half the width blank beside its labels.
+        fig, ax = _new_figure(min(REPORT_WIDTH_IN, max(3.0, 1.9 + 0.45 * n)))
         if m.size == 0:
             _no_data(ax)
         else:
@@ -616,7 +631,7 @@ def heatmap(
             finite = values[~pd.isna(values)]
             # Counts: anchor the scale at 0 so a lone value (one article) is not read as "low".
             vmin = 0.0 if finite.size and finite.min() >= 0 else None
-            image = ax.imshow(values, cmap=cmap, aspect="equal", interpolation="nearest",
+            image = ax.imshow(values, cmap=cmap, aspect="auto", interpolation="nearest",
                               vmin=vmin)
             fontsize = 8 if n <= 10 else (7 if n <= 16 else 5.5)
             vmin, vmax = image.get_clim()
