@@ -29,7 +29,29 @@ def test_report_renders_headings_and_tables_as_markup(tmp_path):
     assert "<th>speaker</th>" in page and "<td>Li Mingjiang</td>" in page
     assert "&lt;h1" not in page and "&lt;table" not in page  # nothing escaped into visible text
     assert "#abc123" not in page  # the output's style element is dropped with its content
-    assert '<a href="01-x.html">' in index.read_text(encoding="utf-8")
+    assert "<a href='01-x.html'>A title</a>" in index.read_text(encoding="utf-8")
+
+
+def test_report_index_lists_the_articles_and_shows_every_figure_with_its_finding(tmp_path):
+    from toolkit import plot
+
+    nb = new_notebook(cells=[new_markdown_cell("# 01 · Who is named\n\nProse.")])
+    nbformat.write(nb, tmp_path / "01-x.ipynb")
+    fig, data = plot.bar_counts(pd.DataFrame({"name": ["Xi", "Putin"], "n": [3, 2]}),
+                                label="name", value="n", title="Xi is named most (3 times)",
+                                xlabel="Mentions", source="s")
+    figures = list(plot.save_figure(fig, data, "01-people", out_dir=tmp_path / "fig").values())
+    articles = pd.DataFrame({"outlet": ["CNN", ""], "published": ["2023-02-27", "2023-03-01"],
+                             "title": ["<script>alert(1)</script>", "Two"]})
+    index = html_report([tmp_path / "01-x.ipynb"], tmp_path / "report", articles=articles,
+                        figures=figures).read_text(encoding="utf-8")
+    assert "2 article(s) from 2 outlet(s), 2023-02-27 to 2023-03-01" in index
+    assert "&lt;script&gt;" in index and "<script>" not in index
+    assert "<img src='figures/01-people.png' alt='Xi is named most (3 times)'>" in index
+    assert "<figcaption>Xi is named most (3 times)" in index
+    assert (tmp_path / "report" / "figures" / "01-people.png").read_bytes() == \
+        (tmp_path / "fig" / "01-people.png").read_bytes()
+    assert "<a href='01-x.html'>01 · Who is named</a>" in index
 
 
 @needs_shared

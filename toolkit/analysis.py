@@ -191,3 +191,41 @@ def _noun(voice: str, *, start: bool = False) -> str:
     """Return a voice as a noun phrase: "the narration" (one voice), "quoted sources"."""
     phrase = voice if voice.endswith("s") else f"the {voice}"
     return phrase[:1].upper() + phrase[1:] if start else phrase
+
+
+# Symbols written before an amount in the tables shown to readers; other currencies show their
+# ISO code ("CNY 35.0bn"), which is never ambiguous ("¥" is both yen and yuan).
+_MONEY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+_SCALES = ((1e12, "tn"), (1e9, "bn"), (1e6, "m"))
+
+
+def format_amount(value: float, unit: str) -> str:
+    """Return an amount as a reader writes it: "$190.0bn", "CNY 35.0bn", "16%", "2.5 pp".
+
+    >>> format_amount(190e9, "USD"), format_amount(35e9, "CNY"), format_amount(1.2e12, "JPY")
+    ('$190.0bn', 'CNY 35.0bn', 'JPY 1.2tn')
+    >>> format_amount(16, "%"), format_amount(2.5, "pp"), format_amount(8_500, "USD")
+    ('16%', '2.5 pp', '$8,500')
+    """
+    if pd.isna(value):
+        return ""
+    if unit == "%":
+        return f"{value:,.10g}%"
+    if len(unit) != 3 or not unit.isupper():  # "pp" and unit words: the number, then the unit
+        return f"{value:,.10g} {unit}"
+    number = f"{value:,.0f}"
+    for scale, suffix in _SCALES:
+        if abs(value) >= scale:
+            number = f"{value / scale:,.1f}{suffix}"
+            break
+    symbol = _MONEY_SYMBOLS.get(unit)
+    return f"{symbol}{number}" if symbol else f"{unit} {number}"
+
+
+def amounts_for_reading(amounts: pd.DataFrame) -> pd.DataFrame:
+    """Return the amounts table with ``value`` and ``unit`` shown as one ``amount`` ("$190.0bn")
+    and a fresh 0..n-1 index, for display; the table itself keeps base units."""
+    out = amounts.reset_index(drop=True).copy()
+    out.insert(out.columns.get_loc("value"), "amount",
+               [format_amount(v, u) for v, u in zip(out["value"], out["unit"], strict=True)])
+    return out.drop(columns=["value", "unit"])

@@ -194,7 +194,10 @@ def _write_one(fig: Figure, data: pd.DataFrame, ext: str, fh: IO[bytes]) -> None
     determinism = {"svg.hashsalt": _SVG_HASHSALT, "svg.fonttype": "path"}
     with mpl.rc_context(determinism):
         if ext == "png":
-            fig.savefig(fh, format="png", dpi=300, metadata={"Software": None})
+            # the title (the finding) rides along, so a report can caption the image with it
+            title = fig.get_suptitle()
+            fig.savefig(fh, format="png", dpi=300,
+                        metadata={"Software": None, "Title": " ".join(title.split()) or None})
         else:
             fig.savefig(fh, format="svg", metadata={"Date": None, "Creator": None})
 

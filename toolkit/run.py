@@ -141,15 +141,21 @@ def _report_sanitizer():
     return ReportSanitizer(tags=sorted(_REPORT_TAGS), attributes=_REPORT_ATTRIBUTES, strip=True)
 
 
-def html_report(executed: Sequence[Path], out_dir: Path) -> Path:
+def html_report(
+    executed: Sequence[Path],
+    out_dir: Path,
+    *,
+    articles=None,  # pandas.DataFrame: the articles table (optional)
+    figures: Sequence[Path] = (),
+) -> Path:
     """Write one HTML page per executed notebook (code hidden) and an index; return the index.
 
-    Article text is data: cell outputs and Markdown pass an allowlist sanitizer (bleach, through
-    nbconvert's SanitizeHTML), so no script, event handler or ``javascript:`` link from an
-    article can run in the report.
+    The index is the report a reader opens: what was analysed (articles, outlets, dates), every
+    figure inline with its title as the caption (copied into ``out_dir/figures`` so the report
+    folder stands alone), and a link to each notebook's page. Article text is data: cell outputs
+    and Markdown pass an allowlist sanitizer (bleach, through nbconvert's SanitizeHTML), and
+    every article field on the index is escaped, so nothing from an article can run.
     """
-    import html
-
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -157,18 +163,85 @@ def html_report(executed: Sequence[Path], out_dir: Path) -> Path:
                             exclude_output_prompt=True)
     exporter.register_preprocessor(_report_sanitizer(), enabled=True)
     pages = {}
-    links = []
+    sections = []
     for nb_path in executed:
-        body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+        nb = nbformat.read(nb_path, as_version=4)
+        body, _ = exporter.from_notebook_node(nb)
         page = out_dir / (nb_path.stem + ".html")
         pages[page] = lambda fh, body=body: fh.write(body.encode("utf-8"))
-        links.append(f'<li><a href="{html.escape(page.name)}">{html.escape(nb_path.stem)}</a></li>')
-    index = ("<!doctype html><html><head><meta charset='utf-8'><title>News analysis report"
-             "</title></head><body><h1>News analysis report</h1><ul>"
-             + "".join(links) + "</ul></body></html>\n")
+        sections.append((nb_path.stem, _notebook_title(nb, nb_path.stem), page.name))
+    pngs = sorted(f for f in figures if f.suffix == ".png")
+    for png in pngs:
+        pages[out_dir / "figures" / png.name] = lambda fh, png=png: fh.write(png.read_bytes())
+    index = _report_index(sections, pngs, articles)
     pages[out_dir / "index.html"] = lambda fh: fh.write(index.encode("utf-8"))
     write_many(pages)
     return out_dir / "index.html"
+
+
+def _notebook_title(nb, fallback: str) -> str:
+    """Return the text of a notebook's first ``# Title`` line."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def _figure_caption(png: Path) -> str:
+    """Return the title ``toolkit.plot.save_figure`` stored in a PNG (else its file name)."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return image.text.get("Title", "") or png.stem
+
+
+_REPORT_CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:52rem;
+margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}h1{font-size:1.7rem}
+h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd}figure{margin:1.5rem 0}
+figure img{width:100%;height:auto;border:1px solid #eee}figcaption{font-size:.9rem;color:#444}
+table{border-collapse:collapse;font-size:.9rem}td,th{padding:.2rem .6rem;text-align:left;
+border-bottom:1px solid #eee}.muted{color:#666;font-size:.9rem}"""
+
+
+def _report_index(sections: list[tuple[str, str, str]], pngs: Sequence[Path], articles) -> str:
+    import html
+
+    esc = html.escape
+    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+             f"<title>News analysis report</title><style>{_REPORT_CSS}</style></head><body>",
+             "<h1>News analysis report</h1>"]
+    if articles is not None and len(articles):
+        dates = sorted(d for d in articles["published"] if d)
+        span = f", {dates[0]} to {dates[-1]}" if dates else ""
+        outlets = articles["outlet"].replace("", "unknown outlet")
+        parts.append(f"<p>{len(articles)} article(s) from {outlets.nunique()} outlet(s){span}."
+                     "</p><h2>Articles analysed</h2><table><thead><tr><th>outlet</th>"
+                     "<th>date</th><th>title</th></tr></thead><tbody>")
+        order = articles.sort_values(["published", "outlet", "title"], kind="stable")
+        for row in order.head(200).itertuples(index=False):
+            parts.append(f"<tr><td>{esc(row.outlet or 'unknown')}</td>"
+                         f"<td>{esc(row.published or '—')}</td><td>{esc(row.title)}</td></tr>")
+        parts.append("</tbody></table>")
+        if len(articles) > 200:
+            parts.append(f"<p class='muted'>First 200 of {len(articles)} listed; all are in "
+                         "tables/articles.csv.</p>")
+    if pngs:
+        parts.append("<h2>Figures</h2>")
+        for png in pngs:
+            caption = esc(_figure_caption(png))
+            parts.append(f"<figure><img src='figures/{esc(png.name)}' alt='{caption}'>"
+                         f"<figcaption>{caption} <span class='muted'>({esc(png.stem)}; data: "
+                         f"{esc(png.stem)}.csv beside the figure)</span></figcaption></figure>")
+    if sections:
+        parts.append("<h2>The analyses, step by step</h2><ul>")
+        for _, title, page in sections:
+            parts.append(f"<li><a href='{esc(page)}'>{esc(title)}</a></li>")
+        parts.append("</ul>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
 
 
 def run(
@@ -237,6 +310,7 @@ def run(
     say(f"      {len(figures)} figure files in {figures_dir}")
 
     say("[4/4] writing the HTML report")
-    report = html_report(executed, out_dir / "report")
+    report = html_report(executed, out_dir / "report", articles=corpus.articles,
+                         figures=figures)
     say(f"      {report}")
     return RunResult(tables=tables, notebooks=executed, figures=figures, report=report)
