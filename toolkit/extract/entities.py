@@ -634,6 +634,11 @@ def _resolve_people(cands: list[_Cand], tables: Tables, paragraph_of) -> None:
         def fits(f: _Cand, word: str = word, tail: tuple[str, ...] = tail) -> bool:
             if ends_with(f, tail):
                 return True
+            # the name a person is widely known by, inside their full name: "Lula" after "Luiz
+            # Inácio Lula da Silva" (an inner word of a name of three or more, not a particle)
+            if len(tail) == 1 and len(f.name) >= 3 and tail[0] not in _SURNAME_PARTICLES \
+                    and tail[0] in (w.lower() for w in f.name[1:-1]):
+                return True
             # family name first ("Li Mingjiang" -> "Li"): unless the word is some name's last token
             return f.name[0] == word and (word not in last_tokens or word in tables.family_first)
 
