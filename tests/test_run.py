@@ -48,9 +48,11 @@ def test_report_index_lists_the_articles_and_shows_every_figure_with_its_finding
     assert "2 article(s) from 2 outlet(s), 2023-02-27 to 2023-03-01" in index
     assert "&lt;script&gt;" in index and "<script>" not in index
     assert "<img src='figures/01-people.png' alt='Xi is named most (3 times)'>" in index
-    assert "<figcaption>Xi is named most (3 times)" in index
-    assert (tmp_path / "report" / "figures" / "01-people.png").read_bytes() == \
-        (tmp_path / "fig" / "01-people.png").read_bytes()
+    assert "<figcaption><b>Figure 1.</b> Xi is named most (3 times)." in index
+    for ext in ("png", "csv"):
+        assert (tmp_path / "report" / "figures" / f"01-people.{ext}").read_bytes() == \
+            (tmp_path / "fig" / f"01-people.{ext}").read_bytes()
+    assert "<a href='figures/01-people.csv'>" in index
     assert "<a href='01-x.html'>01 · Who is named</a>" in index
 
 

@@ -171,8 +171,10 @@ def html_report(
         pages[page] = lambda fh, body=body: fh.write(body.encode("utf-8"))
         sections.append((nb_path.stem, _notebook_title(nb, nb_path.stem), page.name))
     pngs = sorted(f for f in figures if f.suffix == ".png")
-    for png in pngs:
-        pages[out_dir / "figures" / png.name] = lambda fh, png=png: fh.write(png.read_bytes())
+    for shown in [*pngs, *(png.with_suffix(".csv") for png in pngs)]:
+        if shown.is_file():
+            pages[out_dir / "figures" / shown.name] = \
+                lambda fh, shown=shown: fh.write(shown.read_bytes())
     index = _report_index(sections, pngs, articles)
     pages[out_dir / "index.html"] = lambda fh: fh.write(index.encode("utf-8"))
     write_many(pages)
@@ -230,11 +232,13 @@ def _report_index(sections: list[tuple[str, str, str]], pngs: Sequence[Path], ar
                          "tables/articles.csv.</p>")
     if pngs:
         parts.append("<h2>Figures</h2>")
-        for png in pngs:
+        for i, png in enumerate(pngs, start=1):
             caption = esc(_figure_caption(png))
+            data = (f" <a href='figures/{esc(png.stem)}.csv'>The data behind it (CSV)</a>."
+                    if png.with_suffix(".csv").is_file() else "")
             parts.append(f"<figure><img src='figures/{esc(png.name)}' alt='{caption}'>"
-                         f"<figcaption>{caption} <span class='muted'>({esc(png.stem)}; data: "
-                         f"{esc(png.stem)}.csv beside the figure)</span></figcaption></figure>")
+                         f"<figcaption><b>Figure {i}.</b> {caption}.{data} "
+                         f"<span class='muted'>{esc(png.stem)}</span></figcaption></figure>")
     if sections:
         parts.append("<h2>The analyses, step by step</h2><ul>")
         for _, title, page in sections:
