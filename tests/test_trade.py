@@ -71,6 +71,63 @@ def test_reference_series_accepts_hyphen_and_partner_alone():
         trade.reference_series("Kazakhstan")
 
 
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("GACC via TASS", "official"),
+     ("China customs statistics via People's Daily Online", "official"),
+     ("Belarusian statistics via BelTA infographic", "official"),
+     ("State Statistics Service of Ukraine via Kyiv Post", "official"),
+     ("Russian Federal Customs Service via UNI/Sputnik (pennews.net)", "official"),
+     ("MOFCOM vice-minister Chen Jian at SCIO briefing (via comelan.com)", "official"),
+     ("Chinese statistics cited by Chinese ambassador Xie Xiaoyong", "official"),
+     ("Chinese ambassador Li Hui via Sputnik Brasil", "official-statement"),
+     ("Xinhua citing Russian trade representative S. Tsyplakov, via CRI", "official-statement"),
+     ("President Putin via RT", "official-statement"),
+     ("VietnamPlus (Vietnam News Agency)", "news"),
+     ("Xinhua (Moscow bureau) via hxen.com", "news"),
+     ("Chinese master's thesis abstract (hosted on gooshimkoo.com)", "secondary"),
+     ("Pravda.ru (Beijing correspondent) listing China's top partners", "secondary"),
+     ("Chinese blog citing GACC (bs178.com)", "secondary"),  # the weakest link decides
+     ("jidianwang.com encyclopedia entry", "secondary"),
+     ("someone's newsletter", "secondary")],  # unrecognised: not trusted
+)
+def test_source_kind(source, kind):
+    assert trade.source_kind(source) == kind
+
+
+def test_the_choice_rule_names_every_source_kind():
+    for kind, what, _ in trade.SOURCE_KIND_RULES:
+        assert f"{kind} = {what}" in trade.CHOICE_RULE
+    assert "prefer official statistics" in trade.CHOICE_RULE
+
+
+def test_shipped_table_prefers_official_statistics():
+    s = trade.reference_series("China–Russia").set_index("year")
+    assert set(s["source_kind"]) <= {"official", "official-statement", "news", "secondary"}
+    # 2000: China customs via People's Daily, not the same 8.0 from a think tank's chart
+    assert s.loc[2000, "source_kind"] == "official" and "customs" in s.loc[2000, "source"]
+    # 2009: the news agency's 38.8, not the same figure from a thesis abstract
+    assert s.loc[2009, "source_kind"] == "news" and "thesis" not in s.loc[2009, "source"]
+    assert s.loc[2022, "source_kind"] == "official"
+    assert s.loc[2001, "source_kind"] == "secondary"  # Pravda.ru is the only 2001 figure
+
+
+@needs_shared
+def test_no_weaker_source_is_chosen_over_a_comparable_official_figure():
+    raw = pd.read_csv(SHARED / "trade_reference.csv", keep_default_na=False)
+    raw = raw[(raw["flow"] == "total") & ~raw["note"].str.contains("YEAR INFERRED")]
+    official = {
+        (f"China–{r.partner if r.reporter == 'China' else r.reporter}", r.reporter, int(r.year))
+        for r in raw.itertuples()
+        if trade.source_kind(r.source) == "official" and not trade._row_tags(r.note)
+    }
+    curated = pd.concat(trade.reference_series(p) for p in trade.PAIRS)
+    weaker = curated[curated["source_kind"] != "official"]
+    assert len(weaker) > 0
+    assert [(r.pair, r.reporter, r.year) for r in weaker.itertuples()
+            if (r.pair, r.reporter, r.year) in official] == []
+
+
 @needs_shared
 def test_shipped_table_is_reproducible_from_the_raw_file(tmp_path):
     raw = SHARED / "trade_reference.csv"

@@ -35,12 +35,14 @@ __all__ = [
     "CURATED_COLUMNS",
     "FACT_CHECK_COLUMNS",
     "PAIRS",
+    "SOURCE_KIND_RULES",
     "claim_kind",
     "curate_reference",
     "fact_check",
     "normalise_pair",
     "pair_in_text",
     "reference_series",
+    "source_kind",
     "write_curated",
 ]
 
@@ -70,19 +72,54 @@ CURATED_COLUMNS = [
     # figure available is a floor ("topped $20 billion") rather than a value.
     "reporter",
     "lower_bound",
+    # what kind of source the chosen figure is (SOURCE_KIND_RULES): official statistics, an
+    # official's statement, a news report, or a secondary source such as a thesis.
+    "source_kind",
 ]
+
+SourceKind = Literal["official", "official-statement", "news", "secondary"]
+
+# What kind of source a figure comes from, decided on its ``source`` text (who published it and
+# whom they cite). First matching row wins, so a blog citing GACC stays a blog and an ambassador
+# citing "Chinese statistics" counts as the statistics. Kept as data here, used by
+# curate_reference, and spelled out in CHOICE_RULE and the shipped file's header.
+SOURCE_KIND_RULES: tuple[tuple[SourceKind, str, re.Pattern[str]], ...] = (
+    ("secondary", "thesis, encyclopedia, think tank, blog, tabloid or aggregator site",
+     re.compile(r"(?i:thesis|encyclopedia|\bblog\b|CSIS|Centre for China Analysis|Pravda\.ru|"
+                r"newssmi24|businessinvestorguide)")),
+    ("official", "a statistics agency, customs service or ministry, as quoted by the publisher "
+     "(GACC/China Customs, MOFCOM, Belstat, Ukrstat, Russian FCS, UN Comtrade, MFA)",
+     re.compile(r"\bGACC\b|(?i:\bcustoms\b|\bstatisti|\bministry\b|\bComtrade\b)|"
+                r"\bMOFCOM\b|\bMFA\b|\bBelstat\b|\bUkrstat\b")),
+    ("official-statement", "an official's statement (minister, ambassador, trade representative, "
+     "government press service) naming no statistics",
+     re.compile(r"(?i:ambassador|minister|\bPM\b|president|councilor|senator|diplomat|"
+                r"counsellor|trade representative|trade mission|export center|government|"
+                r"council of the republic)")),
+    ("news", "a news agency or broadcaster naming no statistics (Xinhua, Reuters, CCTV, BelTA...)",
+     re.compile(r"(?i:xinhua|reuters|cctv|vietnamplus|vietnam news agency|belta|news\.by|"
+                r"belarus tv|kyiv post|tass|ria novosti|sputnik|interfax)")),
+)
+# A source no row recognises is treated as secondary until someone classifies it.
+_DEFAULT_SOURCE_KIND: SourceKind = "secondary"
+_SOURCE_KIND_RANK = {"official": 0, "official-statement": 1, "news": 2, "secondary": 3}
 
 CHOICE_RULE = (
     "Only flow=total rows are candidates. Rank candidates by, in order: "
     "(1) comparable: not flagged SUSPECT, LOWER BOUND, LIKELY MISDATED, GOODS AND SERVICES, "
     "or 'NOT the ... series' (different measure); "
     "(2) reporter China (China customs / China-side statistics); "
-    "(3) confidence high > medium > low; "
-    "(4) year stated rather than YEAR INFERRED; "
-    "(5) more decimal places (an exact customs figure beats a rounded one); "
-    "(6) more other rows within 1% of the value (corroboration); "
-    "(7) source name A-Z, then smaller value (so the choice never depends on row order). "
-    "conflict = a note of the pair-year says CONFLICT, or comparable totals differ by more than 2%."
+    "(3) year stated rather than YEAR INFERRED; "
+    "(4) prefer official statistics: source_kind official > official-statement > news > "
+    "secondary; "
+    "(5) confidence high > medium > low; "
+    "(6) more decimal places (an exact customs figure beats a rounded one); "
+    "(7) more other rows within 1% of the value (corroboration); "
+    "(8) source name A-Z, then smaller value (so the choice never depends on row order). "
+    "conflict = a note of the pair-year says CONFLICT, or comparable totals differ by more than 2%. "
+    "source_kind, from the source text, first match wins: "
+    + "; ".join(f"{kind} = {what}" for kind, what, _ in SOURCE_KIND_RULES)
+    + f"; anything else = {_DEFAULT_SOURCE_KIND}."
 )
 
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -158,6 +195,20 @@ def _fmt_value(value: float) -> str:
     return f"{value:g}"
 
 
+def source_kind(source: str) -> SourceKind:
+    """Return the kind of source a figure comes from, by the first row of SOURCE_KIND_RULES.
+
+    >>> source_kind("GACC via TASS"), source_kind("Chinese ambassador Li Hui via Sputnik Brasil")
+    ('official', 'official-statement')
+    >>> source_kind("Chinese blog citing GACC (bs178.com)"), source_kind("CCTV")
+    ('secondary', 'news')
+    """
+    for kind, _, pattern in SOURCE_KIND_RULES:
+        if pattern.search(source):
+            return kind
+    return _DEFAULT_SOURCE_KIND
+
+
 def _row_tags(note: str) -> list[str]:
     tags = []
     if re.search(r"(?i:\bsuspect\b)", note):
@@ -203,6 +254,7 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
     ]
     raw["comparable"] = [not set(_row_tags(note)) - _COMPARABLE_TAGS for note in raw["note"]]
     raw["lower_bound"] = raw["note"].str.contains(_LOWER_BOUND)
+    raw["source_kind"] = [source_kind(s) for s in raw["source"]]
 
     rows = []
     totals = raw[raw["flow"] == "total"]
@@ -219,8 +271,9 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
             return (
                 not r.comparable,
                 r.reporter != "China",
-                _CONFIDENCE_RANK[r.confidence],
                 bool(_YEAR_INFERRED.search(r.note)),
+                _SOURCE_KIND_RANK[r.source_kind],
+                _CONFIDENCE_RANK[r.confidence],
                 -_decimals(r.value_usd_bn),
                 -corroboration,
                 r.source,
@@ -265,6 +318,7 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
                 "note": f"{why}. {note}",
                 "reporter": chosen.reporter,
                 "lower_bound": bool(chosen.lower_bound),
+                "source_kind": chosen.source_kind,
             }
         )
     order = {p: i for i, p in enumerate(PAIRS)}
