@@ -37,12 +37,16 @@ __all__ = [
     "PAIRS",
     "SOURCE_KIND_RULES",
     "claim_kind",
+    "claims_finding",
     "curate_reference",
     "fact_check",
+    "latest_finding",
     "normalise_pair",
     "pair_in_text",
+    "reference_credit",
     "reference_series",
     "source_kind",
+    "source_kind_note",
     "write_curated",
 ]
 
@@ -116,7 +120,8 @@ CHOICE_RULE = (
     "(6) more decimal places (an exact customs figure beats a rounded one); "
     "(7) more other rows within 1% of the value (corroboration); "
     "(8) source name A-Z, then smaller value (so the choice never depends on row order). "
-    "conflict = a note of the pair-year says CONFLICT, or comparable totals differ by more than 2%. "
+    "conflict = a note of the pair-year says CONFLICT, or comparable totals differ by more than "
+    "2%. "
     "source_kind, from the source text, first match wins: "
     + "; ".join(f"{kind} = {what}" for kind, what, _ in SOURCE_KIND_RULES)
     + f"; anything else = {_DEFAULT_SOURCE_KIND}."
@@ -576,6 +581,204 @@ def fact_check(
     df = pd.DataFrame(rows, columns=FACT_CHECK_COLUMNS)
     df["year"] = df["year"].astype("Int64")
     return df.sort_values(["article_id", "start", "end"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- chart wording
+# Titles and source lines are computed from the tables, so a chart never says more than its data.
+
+# How a source kind reads after a count, singular and plural ("1 news report", "3 news reports").
+_KIND_WORDS: dict[str, tuple[str, str]] = {
+    "official": ("official statistics", "official statistics"),
+    "official-statement": ("official's statement", "officials' statements"),
+    "news": ("news report", "news reports"),
+    "secondary": ("secondary source", "secondary sources"),
+}
+# Whose statistics an official figure is, for the source line; first match wins.
+_AGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("China Customs (GACC)", re.compile(r"\bGACC\b|(?i:chin(?:a|ese) customs)")),
+    ("MOFCOM", re.compile(r"\bMOFCOM\b")),
+    ("China's MFA", re.compile(r"Chinese MFA")),
+    ("China-side statistics", re.compile(r"Chinese statistics")),
+    ("Belarusian statistics", re.compile(r"Belarusian statistics|\bBelstat\b")),
+    ("Ukrstat", re.compile(r"State Statistics Service of Ukraine|\bUkrstat\b")),
+    ("Ukraine's customs", re.compile(r"State Customs Service of Ukraine")),
+    ("Ukraine's economy ministry", re.compile(r"Ukraine Ministry of Economic")),
+    ("Russian customs (FCS)", re.compile(r"(?i:russian (?:federal )?customs)")),
+)
+
+
+def _money(value: float) -> str:
+    """Return "$245bn", "$8.5bn", "$6.81bn": three significant figures at most.
+
+    >>> _money(244.81), _money(8.5), _money(6.81), _money(190.271)
+    ('$245bn', '$8.5bn', '$6.81bn', '$190bn')
+    """
+    return f"${value:.3g}bn" if value < 1000 else f"${value:,.0f}bn"
+
+
+def _years(years: list[int]) -> str:
+    """Return years as short runs: [2004, 2005, 2006, 2009] -> "2004–06, 2009".
+
+    >>> _years([2004, 2005, 2006, 2009, 2013, 2014])
+    '2004–06, 2009, 2013–14'
+    """
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(
+        str(r[0]) if len(r) == 1 else f"{r[0]}–{str(r[-1])[-2:]}" for r in runs
+    )
+
+
+def _possessive(country: str) -> str:
+    return f"{country}'" if country.endswith("s") and country != "Belarus" else f"{country}'s"
+
+
+def claims_finding(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
+    """Return a chart title: the series' peak, then how many dated claims match the record.
+
+    ``checks`` is :func:`fact_check` output for the chart's pair; rows it could not check
+    (verdict ``no reference``) are not claims about the record and are not counted.
+
+    >>> ref = pd.DataFrame({"pair": "China–Russia", "year": [2022, 2023],
+    ...                     "value_usd_bn": [190.271, 240.11], "lower_bound": False})
+    >>> checks = pd.DataFrame({"article_id": ["a", "b"], "verdict": ["consistent", "consistent"]})
+    >>> print(claims_finding(ref, checks))  # doctest: +NORMALIZE_WHITESPACE
+    China–Russia trade peaked at $240bn in 2023;
+    the articles' two dated claims both match the record
+    """
+    full = reference[~reference["lower_bound"].astype(bool)] if "lower_bound" in reference \
+        else reference
+    pair = str(reference["pair"].iloc[0]) if "pair" in reference and len(reference) else "Trade"
+    head = f"{pair} trade"
+    if len(full):
+        peak = full.loc[full["value_usd_bn"].idxmax()]
+        head += f" peaked at {_money(float(peak.value_usd_bn))} in {int(peak.year)}"
+    checked = checks[checks["verdict"] != "no reference"] if len(checks) else checks
+    n = len(checked)
+    whose = "the article's" if n and checked["article_id"].nunique() == 1 else "the articles'"
+    if n == 0:
+        return f"{head}; the articles date no figure that can be checked against it"
+    verdicts = checked["verdict"].value_counts()
+    k = int(verdicts.get("consistent", 0))
+    if k == n == 1:
+        return f"{head}; {whose} one dated claim matches the record"
+    if k == n == 2:
+        return f"{head}; {whose} two dated claims both match the record"
+    if k == n:
+        return f"{head}; all {n} of {whose} dated claims match the record"
+    misses = []
+    for verdict, verb in (("overstated", "overstate"), ("understated", "understate")):
+        m = int(verdicts.get(verdict, 0))
+        if m:
+            misses.append(f"{m} {verb}{'s' if m == 1 else ''} it")
+    matched = f"{k} of {whose} {n} dated claims " + ("matches" if k == 1 else "match")
+    if k == 0:
+        matched = f"none of {whose} {n} dated claims matches"
+    return f"{head}; {matched} the record, {' and '.join(misses)}"
+
+
+def latest_finding(reference: pd.DataFrame) -> str:
+    """Return a chart title: each pair's latest full figure, whose it is, and any later floor.
+
+    A lower bound ("more than $8.86bn") is never given as the latest figure; when it is the
+    newest year of a pair it is named as a floor after the full figures.
+
+    >>> ref = pd.DataFrame({"pair": "China–Belarus", "year": [2023, 2025], "reporter": "Belarus",
+    ...                     "value_usd_bn": [8.5, 8.86], "lower_bound": [False, True]})
+    >>> print(latest_finding(ref))  # doctest: +NORMALIZE_WHITESPACE
+    Latest full-year figure: China–Belarus $8.5bn in 2023 (Belarus's figure);
+    2025: only a floor, 'more than $8.86bn'
+    """
+    full_parts, floors = [], []
+    ref = reference.sort_values(["pair", "year"], key=lambda s: s.map(
+        {p: i for i, p in enumerate(PAIRS)}) if s.name == "pair" else s)
+    for pair, sub in ref.groupby("pair", sort=False):
+        bound = sub["lower_bound"].astype(bool)
+        full = sub[~bound]
+        if len(full):
+            last = full.iloc[-1]
+            whose = f" ({_possessive(str(last.reporter))} figure)" if "reporter" in sub else ""
+            full_parts.append(f"{pair} {_money(float(last.value_usd_bn))} in {int(last.year)}"
+                              f"{whose}")
+        later = sub[bound & (sub["year"] > (int(full["year"].max()) if len(full) else 0))]
+        if len(later):
+            f = later.iloc[-1]
+            name = "" if len(ref["pair"].unique()) == 1 else f"{pair} "
+            floors.append(f"{name}{int(f.year)}: only a floor, 'more than "
+                          f"{_money(float(f.value_usd_bn))}'")
+    noun = "figure" if len(full_parts) == 1 else "figures"
+    title = f"Latest full-year {noun}: " + ", ".join(full_parts) if full_parts else \
+        "No full-year figure on record"
+    return title + "".join(f"; {f}" for f in floors)
+
+
+def reference_credit(reference: pd.DataFrame) -> str:
+    """Return the chart's credit for the reference: whose statistics, who reported them, the rest.
+
+    No file path: a reader of the chart needs the statistical sources, not our file layout.
+
+    >>> ref = pd.DataFrame({"year": [2022, 2023, 2001],
+    ...     "source": ["GACC via Sputnik", "GACC via TASS", "Pravda.ru"],
+    ...     "source_kind": ["official", "official", "secondary"]})
+    >>> print(reference_credit(ref))  # doctest: +NORMALIZE_WHITESPACE
+    reference: China Customs (GACC) for 2 of 3 figures, as reported by Sputnik and TASS;
+    1 secondary source
+    """
+    kinds = reference["source_kind"] if "source_kind" in reference else \
+        pd.Series([source_kind(s) for s in reference["source"]], index=reference.index)
+    official = reference[kinds == "official"]
+    agencies: dict[str, int] = {}
+    publishers: dict[str, int] = {}
+    for src in official["source"]:
+        name = next((n for n, pat in _AGENCIES if pat.search(src)), "official statistics")
+        agencies[name] = agencies.get(name, 0) + 1
+        via = re.search(r"\bvia ([^,()/]+)", src)
+        if via:
+            who = via.group(1).strip()
+            publishers[who] = publishers.get(who, 0) + 1
+    parts = []
+    if len(official):
+        names = sorted(agencies, key=lambda n: (-agencies[n], n))
+        shown = (" and ".join(names) if len(names) <= 2
+                 else ", ".join(names[:3]) + (" and others" if len(names) > 3 else ""))
+        top = sorted(publishers, key=lambda n: (-publishers[n], n))
+        reported = (", as reported by " + (" and ".join(top) if len(top) <= 2
+                    else ", ".join(top[:3]) + " and others")) if top else ""
+        parts.append(f"{shown} for {len(official)} of {len(reference)} figures{reported}")
+    for kind in ("official-statement", "news", "secondary"):
+        n = int((kinds == kind).sum())
+        if n:
+            parts.append(f"{n} {_KIND_WORDS[kind][0 if n == 1 else 1]}")
+    return "reference: " + "; ".join(parts)
+
+
+def source_kind_note(reference: pd.DataFrame) -> str:
+    """Return which reference years are not official statistics, by kind ("" when all are).
+
+    >>> ref = pd.DataFrame({"pair": "China–Russia", "year": [2004, 2005, 2009, 2022],
+    ...     "source_kind": ["official-statement", "official-statement", "news", "official"]})
+    >>> source_kind_note(ref)
+    "Not official statistics: officials' statements 2004–05; news report 2009"
+    """
+    if "source_kind" not in reference:
+        return ""
+    pairs = list(dict.fromkeys(reference["pair"])) if "pair" in reference else [""]
+    chunks = []
+    for pair in pairs:
+        sub = reference[reference["pair"] == pair] if pair else reference
+        bits = []
+        for kind in ("official-statement", "news", "secondary"):
+            years = sub.loc[sub["source_kind"] == kind, "year"].astype(int).tolist()
+            if years:
+                bits.append(f"{_KIND_WORDS[kind][0 if len(years) == 1 else 1]} {_years(years)}")
+        if bits:
+            name = f"{pair.split('–')[-1]}: " if len(pairs) > 1 else ""
+            chunks.append(name + "; ".join(bits))
+    return "Not official statistics: " + " · ".join(chunks) if chunks else ""
 
 
 def main(argv: list[str] | None = None) -> int:
