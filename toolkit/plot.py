@@ -31,6 +31,7 @@ from matplotlib.ticker import MaxNLocator
 from toolkit import paths
 from toolkit.errors import ToolkitError
 from toolkit.io import write_many
+from toolkit.trade import source_kind_note
 
 __all__ = [
     "PALETTE",
@@ -427,8 +428,6 @@ def trade_chart(
     ``label``/``text``, ``article_id``, ``verdict``; equal claims are drawn once with a count, as
     a hollow diamond around the reference point, and at most ``max_labels`` get a label.
     """
-    from toolkit.trade import source_kind_note
-
     _require(reference, ["year", "value_usd_bn"], "trade_chart reference")
     ref = reference.copy()
     if "pair" not in ref:

@@ -4,7 +4,10 @@ The raw table (``../shared/data/trade_reference.csv``) holds one row per figure 
 states it*, often several per year and reporter. :func:`curate_reference` reduces it to one chosen
 value per (pair, year) by a fixed, documented rule (:data:`CHOICE_RULE`); the result ships as
 ``toolkit/data/trade_reference.csv`` and is read back by :func:`reference_series`.
-:func:`fact_check` compares the USD figures of an amounts table with that series.
+:func:`fact_check` compares the USD figures of an amounts table with that series. Every chosen
+figure carries a ``source_kind`` (official statistics, an official's statement, a news report, a
+secondary source) by :data:`SOURCE_KIND_RULES`; :func:`claims_finding`, :func:`latest_finding`,
+:func:`reference_credit` and :func:`source_kind_note` word the trade charts from the tables.
 
 Rebuild the shipped table with
 ``python -c "from toolkit.trade import main; main()" [RAW_CSV] [OUT_CSV]``
@@ -634,7 +637,7 @@ def _years(years: list[int]) -> str:
 
 
 def _possessive(country: str) -> str:
-    return f"{country}'" if country.endswith("s") and country != "Belarus" else f"{country}'s"
+    return f"{country}'s"  # China's, Belarus's, Ukraine's
 
 
 def claims_finding(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
