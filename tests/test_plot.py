@@ -313,3 +313,67 @@ def test_a_short_parenthesis_in_a_title_is_never_broken():
     for width in range(30, 80):
         lines = _wrap(title, width, 3).split("\n")
         assert all(line.count("(") == line.count(")") for line in lines), lines
+
+
+def partner_reference() -> pd.DataFrame:
+    return pd.DataFrame({"pair": "China–Belarus", "year": [2016, 2017, 2018, 2019],
+                         "value_usd_bn": [2.9, 3.11, 1.72, 2.714],
+                         "conflict": False, "lower_bound": False,
+                         "reporter": ["Belarus", "Belarus", "China", "China"],
+                         "source_kind": ["official", "official-statement", "official",
+                                         "official"]})
+
+
+def finite_years(line) -> list[int]:
+    return [int(x) for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+            if not pd.isna(y)]
+
+
+def test_trade_chart_never_joins_years_of_different_reporters():
+    fig, data = plot.trade_chart(partner_reference(), None, title="t", source="s")
+    lines = fig.axes[0].lines
+    runs = sorted(finite_years(line) for line in lines)
+    assert runs == [[2016, 2017], [2018, 2019]]  # the 2017->2018 switch is not a line
+    for line in lines:
+        ys = list(line.get_ydata())
+        assert len(ys) == 4 and sum(pd.isna(y) for y in ys) == 2  # NaN in the other side's years
+    styles = {tuple(finite_years(line)): line.get_linestyle() for line in lines}
+    assert styles[(2018, 2019)] == "-" and styles[(2016, 2017)] != "-"  # partner's dashed
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Partner's statistics (no line to China's)" in labels
+    assert data.loc[data["series"] == "reference", "reporter"].tolist() == [
+        "Belarus", "Belarus", "China", "China"]
+
+
+def test_trade_chart_names_years_that_are_not_official_statistics():
+    fig, _ = plot.trade_chart(partner_reference(), None, title="t", source="s")
+    assert fig.axes[0].get_title(loc="left") == (
+        "Not official statistics: official's statement 2017")
+    fig, _ = plot.trade_chart(reference(), None, title="t", source="s")  # no source_kind column
+    assert fig.axes[0].get_title(loc="left") == ""
+
+
+def test_trade_chart_claim_does_not_hide_the_reference_point():
+    cl = pd.DataFrame({"year": [2022], "claimed_usd_bn": [190.0], "text": ["$190 billion"]})
+    fig, _ = plot.trade_chart(reference(), cl, title="t", source="s")
+    ax = fig.axes[0]
+    claim = [c for c in ax.collections if len(c.get_offsets()) and
+             list(c.get_offsets()[0]) == [2022.0, 190.0]]
+    dots = [c for c in ax.collections if any(list(p) == [2022.0, 190.271]
+                                             for p in c.get_offsets())]
+    assert len(claim) == 1 and len(dots) == 1
+    assert claim[0].get_facecolor().shape[0] == 0 or claim[0].get_facecolor()[0][3] == 0  # hollow
+    assert claim[0].get_sizes()[0] > 2 * dots[0].get_sizes()[0]  # around the dot, not on it
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [("Reference: China Customs", "Reference: China Customs"),
+     ("Source: CNN; reference: China Customs", "Source: CNN; reference: China Customs"),
+     ("CNN, 2022", "Source: CNN, 2022"),
+     ("Sources: CNN and AP", "Sources: CNN and AP")],
+)
+def test_source_line_is_labelled_once(source, line):
+    fig, _ = plot.trade_chart(reference(), None, title="t", source=source)
+    assert fig.get_supxlabel() == line
+    assert "Source: Reference" not in fig.get_supxlabel()

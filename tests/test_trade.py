@@ -71,6 +71,63 @@ def test_reference_series_accepts_hyphen_and_partner_alone():
         trade.reference_series("Kazakhstan")
 
 
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("GACC via TASS", "official"),
+     ("China customs statistics via People's Daily Online", "official"),
+     ("Belarusian statistics via BelTA infographic", "official"),
+     ("State Statistics Service of Ukraine via Kyiv Post", "official"),
+     ("Russian Federal Customs Service via UNI/Sputnik (pennews.net)", "official"),
+     ("MOFCOM vice-minister Chen Jian at SCIO briefing (via comelan.com)", "official"),
+     ("Chinese statistics cited by Chinese ambassador Xie Xiaoyong", "official"),
+     ("Chinese ambassador Li Hui via Sputnik Brasil", "official-statement"),
+     ("Xinhua citing Russian trade representative S. Tsyplakov, via CRI", "official-statement"),
+     ("President Putin via RT", "official-statement"),
+     ("VietnamPlus (Vietnam News Agency)", "news"),
+     ("Xinhua (Moscow bureau) via hxen.com", "news"),
+     ("Chinese master's thesis abstract (hosted on gooshimkoo.com)", "secondary"),
+     ("Pravda.ru (Beijing correspondent) listing China's top partners", "secondary"),
+     ("Chinese blog citing GACC (bs178.com)", "secondary"),  # the weakest link decides
+     ("jidianwang.com encyclopedia entry", "secondary"),
+     ("someone's newsletter", "secondary")],  # unrecognised: not trusted
+)
+def test_source_kind(source, kind):
+    assert trade.source_kind(source) == kind
+
+
+def test_the_choice_rule_names_every_source_kind():
+    for kind, what, _ in trade.SOURCE_KIND_RULES:
+        assert f"{kind} = {what}" in trade.CHOICE_RULE
+    assert "prefer official statistics" in trade.CHOICE_RULE
+
+
+def test_shipped_table_prefers_official_statistics():
+    s = trade.reference_series("China–Russia").set_index("year")
+    assert set(s["source_kind"]) <= {"official", "official-statement", "news", "secondary"}
+    # 2000: China customs via People's Daily, not the same 8.0 from a think tank's chart
+    assert s.loc[2000, "source_kind"] == "official" and "customs" in s.loc[2000, "source"]
+    # 2009: the news agency's 38.8, not the same figure from a thesis abstract
+    assert s.loc[2009, "source_kind"] == "news" and "thesis" not in s.loc[2009, "source"]
+    assert s.loc[2022, "source_kind"] == "official"
+    assert s.loc[2001, "source_kind"] == "secondary"  # Pravda.ru is the only 2001 figure
+
+
+@needs_shared
+def test_no_weaker_source_is_chosen_over_a_comparable_official_figure():
+    raw = pd.read_csv(SHARED / "trade_reference.csv", keep_default_na=False)
+    raw = raw[(raw["flow"] == "total") & ~raw["note"].str.contains("YEAR INFERRED")]
+    official = {
+        (f"China–{r.partner if r.reporter == 'China' else r.reporter}", r.reporter, int(r.year))
+        for r in raw.itertuples()
+        if trade.source_kind(r.source) == "official" and not trade._row_tags(r.note)
+    }
+    curated = pd.concat(trade.reference_series(p) for p in trade.PAIRS)
+    weaker = curated[curated["source_kind"] != "official"]
+    assert len(weaker) > 0
+    assert [(r.pair, r.reporter, r.year) for r in weaker.itertuples()
+            if (r.pair, r.reporter, r.year) in official] == []
+
+
 @needs_shared
 def test_shipped_table_is_reproducible_from_the_raw_file(tmp_path):
     raw = SHARED / "trade_reference.csv"
@@ -195,3 +252,85 @@ def test_a_part_of_year_figure_is_not_checked_against_the_annual_total():
     (row,) = trade.fact_check(amounts).to_dict("records")
     assert row["verdict"] == "no reference"
     assert row["note"] == "a figure for part of the year, not comparable with an annual total"
+
+
+# ---------------------------------------------------------------- chart wording
+
+
+def ru_reference(**extra) -> pd.DataFrame:
+    return pd.DataFrame({"pair": "China–Russia", "year": [2021, 2022, 2023],
+                         "value_usd_bn": [146.887, 190.271, 240.11], "lower_bound": False,
+                         **extra})
+
+
+def checked(*verdicts: str, articles: str = "abcdefgh") -> pd.DataFrame:
+    return pd.DataFrame({"article_id": list(articles[: len(verdicts)]), "verdict": verdicts})
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "ending"),
+    [(("consistent",), "; the article's one dated claim matches the record"),
+     (("consistent", "consistent"), "; the articles' two dated claims both match the record"),
+     (("consistent",) * 3, "; all 3 of the articles' dated claims match the record"),
+     (("consistent", "overstated"),
+      "; 1 of the articles' 2 dated claims matches the record, 1 overstates it"),
+     (("consistent", "consistent", "understated", "overstated", "overstated"),
+      "; 2 of the articles' 5 dated claims match the record, 2 overstate it and 1 understates it"),
+     (("understated",), "; none of the article's 1 dated claims matches the record, "
+      "1 understates it"),
+     # figures the check could not place (no year, a flow, part of a year) are not claims on it
+     (("consistent", "no reference", "consistent"),
+      "; the articles' two dated claims both match the record"),
+     ((), "; the articles date no figure that can be checked against it")],
+)
+def test_claims_finding_counts_checked_claims(verdicts, ending):
+    title = trade.claims_finding(ru_reference(), checked(*verdicts))
+    assert title == "China–Russia trade peaked at $240bn in 2023" + ending
+    assert "1 of 1" not in title and "article claims" not in title
+
+
+def test_claims_finding_peak_is_never_a_lower_bound():
+    ref = ru_reference(lower_bound=[False, False, True])  # 2023 only "more than 240"
+    title = trade.claims_finding(ref, checked("consistent"))
+    assert title.startswith("China–Russia trade peaked at $190bn in 2022;")
+
+
+def test_latest_finding_gives_a_full_figure_not_a_lower_bound():
+    ref = pd.DataFrame({"pair": ["China–Belarus"] * 3 + ["China–Ukraine"],
+                        "year": [2022, 2023, 2025, 2023],
+                        "value_usd_bn": [5.08, 8.5, 8.86, 6.81],
+                        "lower_bound": [False, False, True, False],
+                        "reporter": ["China", "Belarus", "Belarus", "China"]})
+    title = trade.latest_finding(ref)
+    assert title == ("Latest full-year figures: China–Belarus $8.5bn in 2023 (Belarus's figure), "
+                     "China–Ukraine $6.81bn in 2023 (China's figure); "
+                     "China–Belarus 2025: only a floor, 'more than $8.86bn'")
+
+
+def test_latest_finding_on_the_shipped_partner_series():
+    partners = pd.concat(trade.reference_series(p) for p in ("China–Belarus", "China–Ukraine"))
+    latest = partners[partners["pair"] == "China–Belarus"].iloc[-1]
+    assert bool(latest["lower_bound"])  # the newest Belarus figure is a floor...
+    title = trade.latest_finding(partners)
+    head = title.split(";")[0]
+    assert "$8.86bn" not in head and f"{int(latest['year'])}" not in head  # ...not "the latest"
+    assert "'more than $8.86bn'" in title
+
+
+def test_reference_credit_names_the_statistics_not_a_file():
+    credit = trade.reference_credit(trade.reference_series("China–Russia"))
+    assert credit.startswith("reference: China Customs (GACC)")
+    assert "as reported by" in credit and "TASS" in credit
+    assert "/" not in credit and ".csv" not in credit and "toolkit" not in credit
+    assert "1 secondary source" in credit  # Pravda.ru for 2001
+
+
+def test_source_kind_note_names_every_year_that_is_not_official_statistics():
+    ref = pd.DataFrame({"pair": ["China–Belarus"] * 3 + ["China–Ukraine"] * 2,
+                        "year": [2017, 2018, 2021, 2020, 2023],
+                        "source_kind": ["official-statement", "official", "news",
+                                        "official", "secondary"]})
+    assert trade.source_kind_note(ref) == ("Not official statistics: Belarus: official's "
+                                           "statement 2017; news report 2021 · Ukraine: "
+                                           "secondary source 2023")
+    assert trade.source_kind_note(ref.assign(source_kind="official")) == ""

@@ -32,6 +32,7 @@ from matplotlib.ticker import MaxNLocator
 from toolkit import paths
 from toolkit.errors import ToolkitError
 from toolkit.io import write_many
+from toolkit.trade import source_kind_note
 
 __all__ = [
     "PALETTE",
@@ -221,7 +222,7 @@ def _wrap(text: str, width: int, max_lines: int) -> str:
     A short parenthesis stays on one line ("(17 sentences)" is never broken inside).
 
     >>> _wrap("China and Russia are named together most often (17 sentences)", 50, 3)
-    'China and Russia are named together most often\n(17 sentences)'
+    'China and Russia are named together most often\\n(17 sentences)'
     """
     text = " ".join(str(text).split())
     text = re.sub(r"\([^()]{1,30}\)", lambda m: m.group(0).replace(" ", "\u00a0"), text)
@@ -253,7 +254,9 @@ def _new_figure(height: float, *, width: float = REPORT_WIDTH_IN) -> tuple[Figur
     return fig, ax
 
 
-def _finish(fig: Figure, *, title: str, source: str, subtitle: str | None = None) -> None:
+def _finish(
+    fig: Figure, *, title: str, source: str, subtitle: str | None = None, source_lines: int = 2
+) -> None:
     """Put the finding title at the top-left and the source line at the bottom-left."""
     width_in = fig.get_size_inches()[0]
     title_chars = int(width_in * 72 / (11 * 0.6))
@@ -263,10 +266,13 @@ def _finish(fig: Figure, *, title: str, source: str, subtitle: str | None = None
     if subtitle:
         fig.axes[0].set_title(subtitle, loc="left", fontsize=8, color=TEXT_GREY, pad=6)
     source_chars = int(width_in * 72 / (7 * 0.55))
-    text = source if source.lower().startswith("source") else f"Source: {source}"
+    # a line that already says what it is ("Source: …", "Reference: …") gets no second label
+    labelled = re.match(r"(?i)(sources?|references?)\s*:", source)
+    text = source if labelled else f"Source: {source}"
     # supxlabel, because constrained layout reserves room for it (a plain fig.text would
     # overlap the x-axis label).
-    fig.supxlabel(_wrap(text, source_chars, 2), x=0.01, ha="left", fontsize=7, color=TEXT_GREY)
+    fig.supxlabel(_wrap(text, source_chars, source_lines), x=0.01, ha="left", fontsize=7,
+                  color=TEXT_GREY)
 
 
 def _no_data(ax: Any) -> None:
@@ -426,10 +432,14 @@ def trade_chart(
     """Return a line chart of a reference trade series with article claims on it, and the points.
 
     ``reference`` is :func:`toolkit.trade.reference_series` output (``year``, ``value_usd_bn``,
-    optional ``pair``, ``conflict``, ``lower_bound``); years where sources disagree get hollow
-    markers, floors a triangle, and missing years break the line. ``claims`` has ``year`` and
-    ``claimed_usd_bn`` (or ``value`` in US$), optionally ``label``/``text``, ``article_id``,
-    ``verdict``; equal claims are drawn once with a count, and at most ``max_labels`` get a label.
+    optional ``pair``, ``conflict``, ``lower_bound``, ``reporter``, ``source_kind``); years where
+    sources disagree get hollow markers, floors a triangle, and missing years break the line.
+    A line never joins two years whose figures come from different reporters (China's
+    statistics and the partner's differ systematically): China-side runs are solid, partner-side
+    runs dashed. Years that are not official statistics are named in a note under the title.
+    ``claims`` has ``year`` and ``claimed_usd_bn`` (or ``value`` in US$), optionally
+    ``label``/``text``, ``article_id``, ``verdict``; equal claims are drawn once with a count, as
+    a hollow diamond around the reference point, and at most ``max_labels`` get a label.
     """
     _require(reference, ["year", "value_usd_bn"], "trade_chart reference")
     ref = reference.copy()
@@ -437,20 +447,25 @@ def trade_chart(
         ref["pair"] = ""
     for flag in ("conflict", "lower_bound"):
         ref[flag] = ref[flag].astype(bool) if flag in ref else False
+    for col in ("reporter", "source_kind"):
+        ref[col] = ref[col].astype(str) if col in ref else ""
     ref = ref.sort_values(["pair", "year"], kind="stable")
 
     claim_rows = _claim_points(claims)
     rows = [
         {"series": "reference", "pair": r.pair, "year": int(r.year),
          "value_usd_bn": float(r.value_usd_bn), "conflict": bool(r.conflict),
-         "lower_bound": bool(r.lower_bound), "label": "", "count": 1}
+         "lower_bound": bool(r.lower_bound), "reporter": r.reporter,
+         "source_kind": r.source_kind, "label": "", "count": 1}
         for r in ref.itertuples(index=False)
     ] + claim_rows
     data = pd.DataFrame(
         rows,
-        columns=["series", "pair", "year", "value_usd_bn", "conflict", "lower_bound", "label",
-                 "count"],
+        columns=["series", "pair", "year", "value_usd_bn", "conflict", "lower_bound", "reporter",
+                 "source_kind", "label", "count"],
     )
+    partner_side = bool(len(ref)) and bool(((ref["reporter"] != "China")
+                                            & (ref["reporter"] != "")).any())
     with style():
         fig, ax = _new_figure(4.2)
         if data.empty:
@@ -461,18 +476,36 @@ def trade_chart(
             colour = PALETTE[i % len(PALETTE)]
             sub = ref[ref["pair"] == pair]
             years = range(int(sub["year"].min()), int(sub["year"].max()) + 1)
-            line = sub.set_index("year")["value_usd_bn"].reindex(years)  # NaN gaps break the line
-            ax.plot(list(years), line.tolist(), color=colour, linewidth=1.8, zorder=2)
-            solid = sub[~sub["conflict"] & ~sub["lower_bound"]]
-            hollow = sub[sub["conflict"] & ~sub["lower_bound"]]
+            # one line per reporter, NaN in the other reporters' years: the line breaks where
+            # the reporter changes, as it does where a year is missing
+            for reporter in dict.fromkeys(sub["reporter"]):
+                own = sub[sub["reporter"] == reporter].set_index("year")["value_usd_bn"]
+                line = own.reindex(years)
+                dashed = reporter not in ("China", "")
+                ax.plot(list(years), line.tolist(), color=colour, linewidth=1.8, zorder=2,
+                        linestyle=(0, (4, 2)) if dashed else "-")
+            # an isolated year has no line to show whose it is, so the marker says it too
+            china = sub["reporter"].isin(["China", ""])
+            for side, shape in ((china, "o"), (~china, "s")):
+                solid = sub[side & ~sub["conflict"] & ~sub["lower_bound"]]
+                hollow = sub[side & sub["conflict"] & ~sub["lower_bound"]]
+                ax.scatter(solid["year"], solid["value_usd_bn"], s=22, marker=shape,
+                           color=colour, zorder=3)
+                ax.scatter(hollow["year"], hollow["value_usd_bn"], s=26, marker=shape,
+                           facecolor="white", edgecolor=colour, linewidth=1.4, zorder=3)
             floor = sub[sub["lower_bound"]]
-            ax.scatter(solid["year"], solid["value_usd_bn"], s=22, color=colour, zorder=3)
-            ax.scatter(hollow["year"], hollow["value_usd_bn"], s=26, facecolor="white",
-                       edgecolor=colour, linewidth=1.4, zorder=3)
             ax.scatter(floor["year"], floor["value_usd_bn"], s=34, marker="^", facecolor="white",
                        edgecolor=colour, linewidth=1.4, zorder=3)
             name = f"{pair} reference" if pair else "Reference series"
+            if len(pairs) > 1:
+                name = pair
             handles.append(Line2D([], [], color=colour, marker="o", markersize=4.5, label=name))
+        if partner_side:
+            handles.append(Line2D([], [], color="#444444", linewidth=1.4, marker="o",
+                                  markersize=4.5, label="China's statistics"))
+            handles.append(Line2D([], [], color="#444444", linewidth=1.4, linestyle=(0, (4, 2)),
+                                  marker="s", markersize=4.5,
+                                  label="Partner's statistics (no line to China's)"))
         if len(ref) and ref["conflict"].any():
             handles.append(Line2D([], [], linestyle="none", marker="o", markersize=5,
                                   markerfacecolor="white", markeredgecolor="#444444",
@@ -483,11 +516,12 @@ def trade_chart(
                                   label="Only a lower bound known"))
         if claim_rows:
             cl = data[data["series"] == "claim"]
-            ax.scatter(cl["year"], cl["value_usd_bn"], s=46, marker="D", color=CLAIM_COLOUR,
-                       edgecolor="black", linewidth=0.6, zorder=5)
-            handles.append(Line2D([], [], linestyle="none", marker="D", markersize=5.5,
-                                  markerfacecolor=CLAIM_COLOUR, markeredgecolor="black",
-                                  label="Figure claimed in the articles"))
+            # hollow and larger than a reference dot, so the dot of the same year stays visible
+            ax.scatter(cl["year"], cl["value_usd_bn"], s=90, marker="D", facecolor="none",
+                       edgecolor=CLAIM_COLOUR, linewidth=1.6, zorder=5)
+            handles.append(Line2D([], [], linestyle="none", marker="D", markersize=7,
+                                  markerfacecolor="none", markeredgecolor=CLAIM_COLOUR,
+                                  markeredgewidth=1.6, label="Figure claimed in the articles"))
             claim_points = cl
         if not data.empty:
             top = float(data["value_usd_bn"].max())
@@ -499,7 +533,11 @@ def trade_chart(
             ax.legend(handles=handles, loc="upper left")
         ax.set_xlabel("Year")
         ax.set_ylabel(ylabel)
-        _finish(fig, title=title, source=source)
+        note = source_kind_note(ref)
+        subtitle_chars = int(fig.get_size_inches()[0] * 0.85 * 72 / (8 * 0.55))
+        # three source lines: the articles, then whose statistics the reference is
+        _finish(fig, title=title, source=source, source_lines=3,
+                subtitle=_wrap(note, subtitle_chars, 2) if note else None)
         if claim_rows:
             # labels last, once the title and source line have taken their room
             _label_claims(ax, claim_points, max_labels=max_labels,
@@ -532,7 +570,8 @@ def _claim_points(claims: pd.DataFrame | None) -> list[dict[str, Any]]:
         else:
             points[key] = {"series": "claim", "pair": pair, "year": int(year),
                            "value_usd_bn": float(v), "conflict": False, "lower_bound": False,
-                           "label": _truncate(text, 22), "count": 1}
+                           "reporter": "", "source_kind": "", "label": _truncate(text, 22),
+                           "count": 1}
     return [points[k] for k in sorted(points)]
 
 

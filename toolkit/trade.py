@@ -4,7 +4,10 @@ The raw table (``../shared/data/trade_reference.csv``) holds one row per figure 
 states it*, often several per year and reporter. :func:`curate_reference` reduces it to one chosen
 value per (pair, year) by a fixed, documented rule (:data:`CHOICE_RULE`); the result ships as
 ``toolkit/data/trade_reference.csv`` and is read back by :func:`reference_series`.
-:func:`fact_check` compares the USD figures of an amounts table with that series.
+:func:`fact_check` compares the USD figures of an amounts table with that series. Every chosen
+figure carries a ``source_kind`` (official statistics, an official's statement, a news report, a
+secondary source) by :data:`SOURCE_KIND_RULES`; :func:`claims_finding`, :func:`latest_finding`,
+:func:`reference_credit` and :func:`source_kind_note` word the trade charts from the tables.
 
 Rebuild the shipped table with
 ``python -c "from toolkit.trade import main; main()" [RAW_CSV] [OUT_CSV]``
@@ -35,12 +38,18 @@ __all__ = [
     "CURATED_COLUMNS",
     "FACT_CHECK_COLUMNS",
     "PAIRS",
+    "SOURCE_KIND_RULES",
     "claim_kind",
+    "claims_finding",
     "curate_reference",
     "fact_check",
+    "latest_finding",
     "normalise_pair",
     "pair_in_text",
+    "reference_credit",
     "reference_series",
+    "source_kind",
+    "source_kind_note",
     "write_curated",
 ]
 
@@ -70,19 +79,55 @@ CURATED_COLUMNS = [
     # figure available is a floor ("topped $20 billion") rather than a value.
     "reporter",
     "lower_bound",
+    # what kind of source the chosen figure is (SOURCE_KIND_RULES): official statistics, an
+    # official's statement, a news report, or a secondary source such as a thesis.
+    "source_kind",
 ]
+
+SourceKind = Literal["official", "official-statement", "news", "secondary"]
+
+# What kind of source a figure comes from, decided on its ``source`` text (who published it and
+# whom they cite). First matching row wins, so a blog citing GACC stays a blog and an ambassador
+# citing "Chinese statistics" counts as the statistics. Kept as data here, used by
+# curate_reference, and spelled out in CHOICE_RULE and the shipped file's header.
+SOURCE_KIND_RULES: tuple[tuple[SourceKind, str, re.Pattern[str]], ...] = (
+    ("secondary", "thesis, encyclopedia, think tank, blog, tabloid or aggregator site",
+     re.compile(r"(?i:thesis|encyclopedia|\bblog\b|CSIS|Centre for China Analysis|Pravda\.ru|"
+                r"newssmi24|businessinvestorguide)")),
+    ("official", "a statistics agency, customs service or ministry, as quoted by the publisher "
+     "(GACC/China Customs, MOFCOM, Belstat, Ukrstat, Russian FCS, UN Comtrade, MFA)",
+     re.compile(r"\bGACC\b|(?i:\bcustoms\b|\bstatisti|\bministry\b|\bComtrade\b)|"
+                r"\bMOFCOM\b|\bMFA\b|\bBelstat\b|\bUkrstat\b")),
+    ("official-statement", "an official's statement (minister, ambassador, trade representative, "
+     "government press service) naming no statistics",
+     re.compile(r"(?i:ambassador|minister|\bPM\b|president|councilor|senator|diplomat|"
+                r"counsellor|trade representative|trade mission|export center|government|"
+                r"council of the republic)")),
+    ("news", "a news agency or broadcaster naming no statistics (Xinhua, Reuters, CCTV, BelTA...)",
+     re.compile(r"(?i:xinhua|reuters|cctv|vietnamplus|vietnam news agency|belta|news\.by|"
+                r"belarus tv|kyiv post|tass|ria novosti|sputnik|interfax)")),
+)
+# A source no row recognises is treated as secondary until someone classifies it.
+_DEFAULT_SOURCE_KIND: SourceKind = "secondary"
+_SOURCE_KIND_RANK = {"official": 0, "official-statement": 1, "news": 2, "secondary": 3}
 
 CHOICE_RULE = (
     "Only flow=total rows are candidates. Rank candidates by, in order: "
     "(1) comparable: not flagged SUSPECT, LOWER BOUND, LIKELY MISDATED, GOODS AND SERVICES, "
     "or 'NOT the ... series' (different measure); "
     "(2) reporter China (China customs / China-side statistics); "
-    "(3) confidence high > medium > low; "
-    "(4) year stated rather than YEAR INFERRED; "
-    "(5) more decimal places (an exact customs figure beats a rounded one); "
-    "(6) more other rows within 1% of the value (corroboration); "
-    "(7) source name A-Z, then smaller value (so the choice never depends on row order). "
-    "conflict = a note of the pair-year says CONFLICT, or comparable totals differ by more than 2%."
+    "(3) year stated rather than YEAR INFERRED; "
+    "(4) prefer official statistics: source_kind official > official-statement > news > "
+    "secondary; "
+    "(5) confidence high > medium > low; "
+    "(6) more decimal places (an exact customs figure beats a rounded one); "
+    "(7) more other rows within 1% of the value (corroboration); "
+    "(8) source name A-Z, then smaller value (so the choice never depends on row order). "
+    "conflict = a note of the pair-year says CONFLICT, or comparable totals differ by more than "
+    "2%. "
+    "source_kind, from the source text, first match wins: "
+    + "; ".join(f"{kind} = {what}" for kind, what, _ in SOURCE_KIND_RULES)
+    + f"; anything else = {_DEFAULT_SOURCE_KIND}."
 )
 
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -158,6 +203,20 @@ def _fmt_value(value: float) -> str:
     return f"{value:g}"
 
 
+def source_kind(source: str) -> SourceKind:
+    """Return the kind of source a figure comes from, by the first row of SOURCE_KIND_RULES.
+
+    >>> source_kind("GACC via TASS"), source_kind("Chinese ambassador Li Hui via Sputnik Brasil")
+    ('official', 'official-statement')
+    >>> source_kind("Chinese blog citing GACC (bs178.com)"), source_kind("CCTV")
+    ('secondary', 'news')
+    """
+    for kind, _, pattern in SOURCE_KIND_RULES:
+        if pattern.search(source):
+            return kind
+    return _DEFAULT_SOURCE_KIND
+
+
 def _row_tags(note: str) -> list[str]:
     tags = []
     if re.search(r"(?i:\bsuspect\b)", note):
@@ -203,6 +262,7 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
     ]
     raw["comparable"] = [not set(_row_tags(note)) - _COMPARABLE_TAGS for note in raw["note"]]
     raw["lower_bound"] = raw["note"].str.contains(_LOWER_BOUND)
+    raw["source_kind"] = [source_kind(s) for s in raw["source"]]
 
     rows = []
     totals = raw[raw["flow"] == "total"]
@@ -219,8 +279,9 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
             return (
                 not r.comparable,
                 r.reporter != "China",
-                _CONFIDENCE_RANK[r.confidence],
                 bool(_YEAR_INFERRED.search(r.note)),
+                _SOURCE_KIND_RANK[r.source_kind],
+                _CONFIDENCE_RANK[r.confidence],
                 -_decimals(r.value_usd_bn),
                 -corroboration,
                 r.source,
@@ -265,6 +326,7 @@ def curate_reference(raw_csv_path: str | Path) -> pd.DataFrame:
                 "note": f"{why}. {note}",
                 "reporter": chosen.reporter,
                 "lower_bound": bool(chosen.lower_bound),
+                "source_kind": chosen.source_kind,
             }
         )
     order = {p: i for i, p in enumerate(PAIRS)}
@@ -522,6 +584,204 @@ def fact_check(
     df = pd.DataFrame(rows, columns=FACT_CHECK_COLUMNS)
     df["year"] = df["year"].astype("Int64")
     return df.sort_values(["article_id", "start", "end"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- chart wording
+# Titles and source lines are computed from the tables, so a chart never says more than its data.
+
+# How a source kind reads after a count, singular and plural ("1 news report", "3 news reports").
+_KIND_WORDS: dict[str, tuple[str, str]] = {
+    "official": ("official statistics", "official statistics"),
+    "official-statement": ("official's statement", "officials' statements"),
+    "news": ("news report", "news reports"),
+    "secondary": ("secondary source", "secondary sources"),
+}
+# Whose statistics an official figure is, for the source line; first match wins.
+_AGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("China Customs (GACC)", re.compile(r"\bGACC\b|(?i:chin(?:a|ese) customs)")),
+    ("MOFCOM", re.compile(r"\bMOFCOM\b")),
+    ("China's MFA", re.compile(r"Chinese MFA")),
+    ("China-side statistics", re.compile(r"Chinese statistics")),
+    ("Belarusian statistics", re.compile(r"Belarusian statistics|\bBelstat\b")),
+    ("Ukrstat", re.compile(r"State Statistics Service of Ukraine|\bUkrstat\b")),
+    ("Ukraine's customs", re.compile(r"State Customs Service of Ukraine")),
+    ("Ukraine's economy ministry", re.compile(r"Ukraine Ministry of Economic")),
+    ("Russian customs (FCS)", re.compile(r"(?i:russian (?:federal )?customs)")),
+)
+
+
+def _money(value: float) -> str:
+    """Return "$245bn", "$8.5bn", "$6.81bn": three significant figures at most.
+
+    >>> _money(244.81), _money(8.5), _money(6.81), _money(190.271)
+    ('$245bn', '$8.5bn', '$6.81bn', '$190bn')
+    """
+    return f"${value:.3g}bn" if value < 1000 else f"${value:,.0f}bn"
+
+
+def _years(years: list[int]) -> str:
+    """Return years as short runs: [2004, 2005, 2006, 2009] -> "2004–06, 2009".
+
+    >>> _years([2004, 2005, 2006, 2009, 2013, 2014])
+    '2004–06, 2009, 2013–14'
+    """
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(
+        str(r[0]) if len(r) == 1 else f"{r[0]}–{str(r[-1])[-2:]}" for r in runs
+    )
+
+
+def _possessive(country: str) -> str:
+    return f"{country}'s"  # China's, Belarus's, Ukraine's
+
+
+def claims_finding(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
+    """Return a chart title: the series' peak, then how many dated claims match the record.
+
+    ``checks`` is :func:`fact_check` output for the chart's pair; rows it could not check
+    (verdict ``no reference``) are not claims about the record and are not counted.
+
+    >>> ref = pd.DataFrame({"pair": "China–Russia", "year": [2022, 2023],
+    ...                     "value_usd_bn": [190.271, 240.11], "lower_bound": False})
+    >>> checks = pd.DataFrame({"article_id": ["a", "b"], "verdict": ["consistent", "consistent"]})
+    >>> print(claims_finding(ref, checks))  # doctest: +NORMALIZE_WHITESPACE
+    China–Russia trade peaked at $240bn in 2023;
+    the articles' two dated claims both match the record
+    """
+    full = reference[~reference["lower_bound"].astype(bool)] if "lower_bound" in reference \
+        else reference
+    pair = str(reference["pair"].iloc[0]) if "pair" in reference and len(reference) else "Trade"
+    head = f"{pair} trade"
+    if len(full):
+        peak = full.loc[full["value_usd_bn"].idxmax()]
+        head += f" peaked at {_money(float(peak.value_usd_bn))} in {int(peak.year)}"
+    checked = checks[checks["verdict"] != "no reference"] if len(checks) else checks
+    n = len(checked)
+    whose = "the article's" if n and checked["article_id"].nunique() == 1 else "the articles'"
+    if n == 0:
+        return f"{head}; the articles date no figure that can be checked against it"
+    verdicts = checked["verdict"].value_counts()
+    k = int(verdicts.get("consistent", 0))
+    if k == n == 1:
+        return f"{head}; {whose} one dated claim matches the record"
+    if k == n == 2:
+        return f"{head}; {whose} two dated claims both match the record"
+    if k == n:
+        return f"{head}; all {n} of {whose} dated claims match the record"
+    misses = []
+    for verdict, verb in (("overstated", "overstate"), ("understated", "understate")):
+        m = int(verdicts.get(verdict, 0))
+        if m:
+            misses.append(f"{m} {verb}{'s' if m == 1 else ''} it")
+    matched = f"{k} of {whose} {n} dated claims " + ("matches" if k == 1 else "match")
+    if k == 0:
+        matched = f"none of {whose} {n} dated claims matches"
+    return f"{head}; {matched} the record, {' and '.join(misses)}"
+
+
+def latest_finding(reference: pd.DataFrame) -> str:
+    """Return a chart title: each pair's latest full figure, whose it is, and any later floor.
+
+    A lower bound ("more than $8.86bn") is never given as the latest figure; when it is the
+    newest year of a pair it is named as a floor after the full figures.
+
+    >>> ref = pd.DataFrame({"pair": "China–Belarus", "year": [2023, 2025], "reporter": "Belarus",
+    ...                     "value_usd_bn": [8.5, 8.86], "lower_bound": [False, True]})
+    >>> print(latest_finding(ref))  # doctest: +NORMALIZE_WHITESPACE
+    Latest full-year figure: China–Belarus $8.5bn in 2023 (Belarus's figure);
+    2025: only a floor, 'more than $8.86bn'
+    """
+    full_parts, floors = [], []
+    ref = reference.sort_values(["pair", "year"], key=lambda s: s.map(
+        {p: i for i, p in enumerate(PAIRS)}) if s.name == "pair" else s)
+    for pair, sub in ref.groupby("pair", sort=False):
+        bound = sub["lower_bound"].astype(bool)
+        full = sub[~bound]
+        if len(full):
+            last = full.iloc[-1]
+            whose = f" ({_possessive(str(last.reporter))} figure)" if "reporter" in sub else ""
+            full_parts.append(f"{pair} {_money(float(last.value_usd_bn))} in {int(last.year)}"
+                              f"{whose}")
+        later = sub[bound & (sub["year"] > (int(full["year"].max()) if len(full) else 0))]
+        if len(later):
+            f = later.iloc[-1]
+            name = "" if len(ref["pair"].unique()) == 1 else f"{pair} "
+            floors.append(f"{name}{int(f.year)}: only a floor, 'more than "
+                          f"{_money(float(f.value_usd_bn))}'")
+    noun = "figure" if len(full_parts) == 1 else "figures"
+    title = f"Latest full-year {noun}: " + ", ".join(full_parts) if full_parts else \
+        "No full-year figure on record"
+    return title + "".join(f"; {f}" for f in floors)
+
+
+def reference_credit(reference: pd.DataFrame) -> str:
+    """Return the chart's credit for the reference: whose statistics, who reported them, the rest.
+
+    No file path: a reader of the chart needs the statistical sources, not our file layout.
+
+    >>> ref = pd.DataFrame({"year": [2022, 2023, 2001],
+    ...     "source": ["GACC via Sputnik", "GACC via TASS", "Pravda.ru"],
+    ...     "source_kind": ["official", "official", "secondary"]})
+    >>> print(reference_credit(ref))  # doctest: +NORMALIZE_WHITESPACE
+    reference: China Customs (GACC) for 2 of 3 figures, as reported by Sputnik and TASS;
+    1 secondary source
+    """
+    kinds = reference["source_kind"] if "source_kind" in reference else \
+        pd.Series([source_kind(s) for s in reference["source"]], index=reference.index)
+    official = reference[kinds == "official"]
+    agencies: dict[str, int] = {}
+    publishers: dict[str, int] = {}
+    for src in official["source"]:
+        name = next((n for n, pat in _AGENCIES if pat.search(src)), "official statistics")
+        agencies[name] = agencies.get(name, 0) + 1
+        via = re.search(r"\bvia ([^,()/]+)", src)
+        if via:
+            who = via.group(1).strip()
+            publishers[who] = publishers.get(who, 0) + 1
+    parts = []
+    if len(official):
+        names = sorted(agencies, key=lambda n: (-agencies[n], n))
+        shown = (" and ".join(names) if len(names) <= 2
+                 else ", ".join(names[:3]) + (" and others" if len(names) > 3 else ""))
+        top = sorted(publishers, key=lambda n: (-publishers[n], n))
+        reported = (", as reported by " + (" and ".join(top) if len(top) <= 2
+                    else ", ".join(top[:3]) + " and others")) if top else ""
+        parts.append(f"{shown} for {len(official)} of {len(reference)} figures{reported}")
+    for kind in ("official-statement", "news", "secondary"):
+        n = int((kinds == kind).sum())
+        if n:
+            parts.append(f"{n} {_KIND_WORDS[kind][0 if n == 1 else 1]}")
+    return "reference: " + "; ".join(parts)
+
+
+def source_kind_note(reference: pd.DataFrame) -> str:
+    """Return which reference years are not official statistics, by kind ("" when all are).
+
+    >>> ref = pd.DataFrame({"pair": "China–Russia", "year": [2004, 2005, 2009, 2022],
+    ...     "source_kind": ["official-statement", "official-statement", "news", "official"]})
+    >>> source_kind_note(ref)
+    "Not official statistics: officials' statements 2004–05; news report 2009"
+    """
+    if "source_kind" not in reference:
+        return ""
+    pairs = list(dict.fromkeys(reference["pair"])) if "pair" in reference else [""]
+    chunks = []
+    for pair in pairs:
+        sub = reference[reference["pair"] == pair] if pair else reference
+        bits = []
+        for kind in ("official-statement", "news", "secondary"):
+            years = sub.loc[sub["source_kind"] == kind, "year"].astype(int).tolist()
+            if years:
+                bits.append(f"{_KIND_WORDS[kind][0 if len(years) == 1 else 1]} {_years(years)}")
+        if bits:
+            name = f"{pair.split('–')[-1]}: " if len(pairs) > 1 else ""
+            chunks.append(name + "; ".join(bits))
+    return "Not official statistics: " + " · ".join(chunks) if chunks else ""
 
 
 def main(argv: list[str] | None = None) -> int:
