@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from ..paths import DEFAULT_CODEBOOK
@@ -13,9 +16,12 @@ from .codebook import Codebook, _codebook
 from .coder import _actor_terms, code_text
 from .phrases import _tokens
 
+_log = logging.getLogger(__name__)
+
 STANCE_COLUMNS = [
     "article_id", "unit", "unit_id", "speaker", "target", "stance", "score", "evidence",
-    "polarity", "text", "start", "end",
+    "polarity", "text", "start", "end", "coder", "confidence", "p_favor", "p_against",
+    "p_neutral", "p_none", "similar",
 ]
 
 def _frame(corpus: Any, name: str) -> pd.DataFrame:
@@ -123,26 +129,118 @@ def _units(corpus: Any, cb: Codebook) -> Iterator[dict[str, Any]]:
             }
 
 
-def stance(corpus: Any, codebook: Codebook | str = DEFAULT_CODEBOOK) -> pd.DataFrame:
+def stance(
+    corpus: Any,
+    codebook: Codebook | str = DEFAULT_CODEBOOK,
+    *,
+    coder: Literal["auto", "model", "lexicon"] = "auto",
+    include_none: bool = False,
+    cache_dir: str | Path | None = None,
+) -> pd.DataFrame:
     """Return one stance row per quote and per non-quote sentence about the codebook's target.
 
     ``corpus`` has DataFrames ``articles``, ``sentences``, ``quotes`` and optionally ``entities``
     (attributes or mapping keys). Sentence units are coded on their narration only: quoted
     spans are cut out, and a sentence with fewer than four words left (a quote plus "said Li")
-    gives no row, so no quote is counted twice. Columns: article_id, unit (quote|sentence),
-    unit_id, speaker ("narration: <outlet>" for sentences), target, stance, score, evidence,
-    polarity, text, start, end; sorted by article, position, unit.
+    gives no row, so no quote is counted twice.
+
+    ``coder="auto"`` uses the codebook's trained model (``NAME.model.npz`` beside its TOML) when
+    there is one, else its lexicon, and says which in the ``coder`` column (and in a log
+    warning); "model" requires the model, "lexicon" ignores it. The model codes every unit in
+    the actor frame (``candidate_units``): a unit whose most probable label is below the model's
+    confidence threshold is ``needs_coding`` (a human should code it), one confidently ``none``
+    gets no row unless ``include_none``. ``cache_dir`` keeps the unit embeddings between runs.
+
+    Columns: article_id, unit (quote|sentence), unit_id, speaker ("narration: <outlet>" for
+    sentences), target, stance, score (lexicon cue score; model: P(favor) - P(against)),
+    evidence (the lexicon cues that fired), polarity, text, start, end, coder (model|lexicon),
+    confidence (probability of the chosen label; lexicon: empty), p_favor, p_against,
+    p_neutral, p_none, similar (the most similar coded training units, "id=label; ...");
+    sorted by article, position, unit.
     """
     cb = _codebook(codebook)
+    model = _model_for(cb, coder)
+    if model is None:
+        rows = []
+        for u in _units(corpus, cb):
+            call = code_text(u["text"], codebook=cb, context=u["context"], unit=u["unit"],
+                             actor_in_unit=u["actor_in_unit"])
+            if not call.relevant and not include_none:
+                continue
+            polarity = u["polarity"] if u["polarity"] is not None else _polarity(u["text"])
+            label = call.stance if call.relevant else "none"
+            rows.append(_stance_row(u, cb, label, call.score, call.evidence, polarity)
+                        | {"coder": "lexicon"})
+        return _stance_frame(rows)
+    return _model_stance(corpus, cb, model, include_none=include_none, cache_dir=cache_dir)
+
+
+def _model_for(cb: Codebook, coder: str) -> Any:
+    """Return the codebook's trained StanceModel, or None for the lexicon (logged)."""
+    from .model import load_model, model_paths
+
+    if coder not in ("auto", "model", "lexicon"):
+        raise ValueError(f"coder must be 'auto', 'model' or 'lexicon', not {coder!r}")
+    if coder == "lexicon":
+        return None
+    npz, meta = model_paths(cb.path)
+    if coder == "auto" and not npz.exists() and not meta.exists():
+        _log.warning("codebook %s has no trained model (%s): coding with its lexicon; train one "
+                     "with `toolkit stance-train`", cb.name, npz.name)
+        return None
+    return load_model(npz, codebook=cb)
+
+
+def _sentence_rows(corpus: Any) -> dict[str, list[tuple[int, int, int, str]]]:
+    sentences = _frame(corpus, "sentences")
+    out: dict[str, list[tuple[int, int, int, str]]] = {}
+    if sentences.empty:
+        return out
+    para = sentences["paragraph"] if "paragraph" in sentences else sentences["sentence_id"]
+    df = sentences.assign(_p=para).sort_values(["article_id", "start"])
+    for r in df.itertuples(index=False):
+        out.setdefault(r.article_id, []).append((int(r.start), int(r.end), int(r._p), r.text))
+    return out
+
+
+def _model_stance(corpus: Any, cb: Codebook, model: Any, *, include_none: bool,
+                  cache_dir: str | Path | None) -> pd.DataFrame:
+    from .embed import EmbeddingCache
+    from .model import ALL_LABELS, decide, features, view_in_sentences
+
+    units = [u for u in _units(corpus, cb) if _in_frame(u, cb)]
+    by_article = _sentence_rows(corpus)
+    views = [view_in_sentences(by_article.get(u["article_id"], []), u["start"], u["end"],
+                               u["unit"], text=u["text"], speaker=u["speaker"],
+                               context_sentences=cb.context_sentences) for u in units]
+    cache = EmbeddingCache(Path(cache_dir) / "stance_embeddings.npz" if cache_dir else None)
+    x = features(views, cb, cache)
+    cache.save()
+    probs = model.probabilities(x) if len(units) else np.zeros((0, 4))
+    labels, confidence = decide(probs, model.threshold)
+    similar = model.neighbours(x) if len(units) else []
     rows = []
-    for u in _units(corpus, cb):
+    for i, u in enumerate(units):
+        if labels[i] == "none" and not include_none:
+            continue
         call = code_text(u["text"], codebook=cb, context=u["context"], unit=u["unit"],
                          actor_in_unit=u["actor_in_unit"])
-        if not call.relevant:
-            continue
         polarity = u["polarity"] if u["polarity"] is not None else _polarity(u["text"])
-        rows.append(_stance_row(u, cb, call.stance, call.score, call.evidence, polarity))
+        p = dict(zip(ALL_LABELS, probs[i].round(4).tolist(), strict=True))
+        rows.append(_stance_row(u, cb, labels[i], round(p["favor"] - p["against"], 4),
+                                call.evidence if call.relevant else "", polarity) | {
+            "coder": "model", "confidence": round(float(confidence[i]), 4),
+            **{f"p_{k}": v for k, v in p.items()},
+            "similar": "; ".join(f"{uid}={lab}" for uid, lab in similar[i]),
+        })
     return _stance_frame(rows)
+
+
+def _in_frame(u: dict[str, Any], cb: Codebook) -> bool:
+    """Return whether unit ``u`` names one of the codebook's actors, in itself or in the
+    sentences read with it (the frame the model and the coding sheets draw from)."""
+    return bool(u["actor_in_unit"] or any(
+        _actor_terms(_tokens(text), text, cb) for text in [u["text"], *u["context"]]))
 
 
 def _stance_row(u: dict[str, Any], cb: Codebook, stance: str, score: float, evidence: str,
@@ -174,9 +272,7 @@ def candidate_units(corpus: Any, codebook: Codebook | str = DEFAULT_CODEBOOK) ->
     cb = _codebook(codebook)
     rows = []
     for u in _units(corpus, cb):
-        if not u["actor_in_unit"] and not any(
-            _actor_terms(_tokens(text), text, cb) for text in [u["text"], *u["context"]]
-        ):
+        if not _in_frame(u, cb):
             continue
         rows.append(_stance_row(u, cb, "", float("nan"), "", u["polarity"]))
     return _stance_frame(rows)
