@@ -76,7 +76,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         if args.codebook:
             from .stance import stance
 
-            corpus.stance = stance(corpus, args.codebook)
+            # unit embeddings are kept with the annotation cache
+            corpus.stance = stance(corpus, args.codebook, cache_dir=cache_dir)
         written = corpus.save(args.out, fmt=args.format, partition_by_article=partition,
                               scheduler=scheduler)
     counts = ", ".join(f"{len(t)} {name}" for name, t in corpus.tables().items()
@@ -153,8 +154,8 @@ def cmd_stance_train(args: argparse.Namespace) -> int:
     print(format_report(cv))
     out = Path(args.out) if args.out else model_paths(cb.path)[0]
     npz, meta = save_model(model, out)
-    print(f"confidence threshold {model.threshold:.2f} (lowest whose cross-validated kappa on "
-          f"the units it codes reaches 0.8); wrote {npz} and {meta}")
+    print(f"confidence threshold {model.threshold:.2f} (the lowest whose cross-validated kappa "
+          f"on the units it codes reaches 0.667); wrote {npz} and {meta}")
     return 0
 
 

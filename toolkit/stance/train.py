@@ -22,12 +22,17 @@ from .embed import EmbeddingCache, model_id
 from .model import (
     ALL_LABELS,
     FEATURE_VERSION,
+    KNN_K,
+    KNN_WEIGHT,
     STANCES,
     StanceModel,
     UnitView,
     article_sentences,
+    calibrate,
     decide,
     features,
+    fit_temperature,
+    knn_arrays,
     view_in_text,
 )
 from .phrases import split_sentences
@@ -36,8 +41,9 @@ from .sheets import read_sheet
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 # the default abstention threshold is the lowest confidence at which the cross-validated kappa
-# on the units the model codes reaches that of two trained human coders on this task
-HUMAN_KAPPA = 0.8
+# on the units the model codes itself reaches 0.667, the level below which Krippendorff advises
+# against drawing even tentative conclusions (Content Analysis, 2004, p. 241)
+TARGET_KAPPA = 0.667
 C_RELEVANCE = 0.005
 C_STANCE = 0.005
 
@@ -164,9 +170,10 @@ def coded_units(
     return out
 
 
-def fit(x: np.ndarray, labels: Sequence[str], *, c_relevance: float = C_RELEVANCE,
-        c_stance: float = C_STANCE) -> dict[str, np.ndarray]:
-    """Return the head's arrays (scaling, relevance and stance weights) fitted on ``x``."""
+def fit(x: np.ndarray, labels: Sequence[str], ids: Sequence[str] | None = None, *,
+        c_relevance: float = C_RELEVANCE, c_stance: float = C_STANCE) -> dict[str, np.ndarray]:
+    """Return the model's arrays fitted on ``x``: scaling, relevance and stance weights, and
+    the coded units the nearest-units vote reads (``knn_arrays``)."""
     LogisticRegression, StandardScaler = _sklearn()
     y = np.array(labels)
     scaler = StandardScaler().fit(x)
@@ -195,6 +202,7 @@ def fit(x: np.ndarray, labels: Sequence[str], *, c_relevance: float = C_RELEVANC
         "rel_coef": rel.coef_[0].astype(np.float32),
         "rel_intercept": np.float32(rel.intercept_[0]),
         "stance_coef": coef.astype(np.float32), "stance_intercept": intercept.astype(np.float32),
+        **knn_arrays(x, labels, ids if ids is not None else [str(i) for i in range(len(y))]),
     }
 
 
@@ -270,6 +278,10 @@ def cross_validate(
             "kappa": cohen_kappa(labels, pred),
             "relevance_kappa": cohen_kappa(_relevance(labels), _relevance(pred)),
         }
+    # one temperature, fitted on the out-of-fold probabilities, makes the confidence calibrated
+    # (the labels do not change: the order of a row's probabilities is kept)
+    temperature = fit_temperature(probs_full, labels)
+    probs_full = calibrate(probs_full, temperature)
     pred = [ALL_LABELS[int(i)] for i in probs_full.argmax(axis=1)]
     lo, hi = _bootstrap(labels, pred, groups)
     rlo, rhi = _bootstrap(_relevance(labels), _relevance(pred), groups)
@@ -301,11 +313,13 @@ def cross_validate(
         "accuracy": round(float(np.mean([a == b for a, b in zip(labels, pred, strict=True)])), 4),
         "per_class": per_class(labels, pred),
         "learning_curve": curve, "abstention": tradeoff, "calibration": calibration,
+        "temperature": temperature,
         "predictions": pred, "probabilities": probs_full,
     }
 
 
-def choose_threshold(tradeoff: Sequence[Mapping[str, Any]], target: float = HUMAN_KAPPA) -> float:
+def choose_threshold(tradeoff: Sequence[Mapping[str, Any]],
+                     target: float = TARGET_KAPPA) -> float:
     """Return the lowest threshold whose kappa on the auto-coded units reaches ``target`` (the
     highest tried when none does)."""
     for row in tradeoff:
@@ -321,7 +335,7 @@ def train(
 ) -> tuple[StanceModel, dict[str, Any]]:
     """Return the model trained on every coded unit of ``sheets`` and its cross-validated
     agreement (``cross_validate``; folds grouped by article). The abstention threshold is the
-    lowest at which the cross-validated kappa on auto-coded units reaches ``HUMAN_KAPPA``."""
+    lowest at which the cross-validated kappa on auto-coded units reaches ``TARGET_KAPPA``."""
     _sklearn()
     cb = _codebook(codebook)
     data = coded_units(sheets, texts or {}, cb)
@@ -332,10 +346,7 @@ def train(
     cv = None
     if n_articles >= folds:
         cv = cross_validate(x, data, k=folds, seed=seed, fractions=fractions)
-    arrays = fit(x, data.labels)
-    arrays["nn_vectors"] = x[:, :384].astype(np.float16)
-    arrays["nn_ids"] = np.array(data.ids)
-    arrays["nn_labels"] = np.array(data.labels)
+    arrays = fit(x, data.labels, data.ids)
     counts = {k: data.labels.count(k) for k in ALL_LABELS}
     threshold = choose_threshold(cv["abstention"]) if cv else 0.5
     summary = {k: v for k, v in (cv or {}).items() if k not in ("predictions", "probabilities")}
@@ -344,8 +355,10 @@ def train(
         "features": "MiniLM of unit, paragraph, the sentences before; speaker type; lexicon "
                     "relevance and score; actor/topic terms in unit and paragraph",
         "head": "two logistic regressions (about the target? then favor/against/neutral), "
-                f"C={C_RELEVANCE}/{C_STANCE}, balanced class weights, standardised features",
+                f"C={C_RELEVANCE}/{C_STANCE}, balanced class weights, standardised features; "
+                f"mixed at {KNN_WEIGHT} with the vote of the {KNN_K} nearest coded units",
         "confidence_threshold": threshold,
+        "temperature": cv["temperature"] if cv else 1.0,
         "trained_on": {"units": len(data), "articles": n_articles, "labels": counts,
                        "sheets": [_sheet_name(s) for s in sheets]},
         "cross_validation": summary,
@@ -381,7 +394,8 @@ def format_report(cv: Mapping[str, Any]) -> str:
         kap = row["kappa_on_auto_coded"]
         lines.append(f"    {row['threshold']:.1f}  {row['auto_coded_share']:.3f}  "
                      + (f"{kap:.3f}" if kap is not None else "-"))
-    lines.append("  calibration: confidence band -> n, mean confidence, accuracy")
+    lines.append(f"  calibration (temperature {cv['temperature']:.2f}): confidence band -> n, "
+                 "mean confidence, accuracy")
     for row in cv["calibration"]:
         lines.append(f"    {row['confidence']}  {row['n']:5d}  {row['mean_confidence']:.3f}  "
                      f"{row['accuracy']:.3f}")
