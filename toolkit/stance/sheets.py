@@ -66,11 +66,15 @@ def stance_sheet(
     elif frame != "machine":
         raise ValueError(f"frame must be 'actor' or 'machine', not {frame!r}")
     confidence = pd.Series(float("nan"), index=units.index)
+    scored = stance_df if "confidence" in stance_df else pd.DataFrame()
     if strategy == "uncertain":
         scored = stance(corpus, cb, coder="model", include_none=True)
+    if len(scored) and len(units):
         by_key = dict(zip(_unit_keys(scored), scored["confidence"], strict=True))
+        confidence = _unit_keys(units).map(by_key).astype(float)
+    if strategy == "uncertain":
         # a unit outside the model's frame was never doubted: it ranks as certain
-        confidence = _unit_keys(units).map(by_key).fillna(1.0) if len(units) else confidence
+        confidence = confidence.fillna(1.0)
     if sample is not None and sample < len(units):
         rng = random.Random(seed)
         if strategy == "uncertain":

@@ -197,9 +197,9 @@ def _sentence_rows(corpus: Any) -> dict[str, list[tuple[int, int, int, str]]]:
     if sentences.empty:
         return out
     para = sentences["paragraph"] if "paragraph" in sentences else sentences["sentence_id"]
-    df = sentences.assign(_p=para).sort_values(["article_id", "start"])
+    df = sentences.assign(para_=para).sort_values(["article_id", "start"])
     for r in df.itertuples(index=False):
-        out.setdefault(r.article_id, []).append((int(r.start), int(r.end), int(r._p), r.text))
+        out.setdefault(r.article_id, []).append((int(r.start), int(r.end), int(r.para_), r.text))
     return out
 
 
