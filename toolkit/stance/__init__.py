@@ -5,6 +5,14 @@ The method is the content analyst's, made explicit: a codebook (TOML, in
 for and against it; every call carries its evidence, and a hand-coding sheet measures agreement
 with human coders (Cohen's kappa). No model downloads, every decision traceable.
 
+Two coders share the table: a codebook with a trained model beside it (``NAME.model.npz``, see
+``toolkit.stance.model``; trained by ``toolkit.stance.train`` from coded sheets) is coded by the
+model, with per-label probabilities, a confidence, ``needs_coding`` under its threshold and the
+most similar coded units as evidence; a codebook without one by the lexicon rules below. Modules:
+``phrases`` (tokens, phrase matching, sentences), ``codebook``, ``coder`` (the lexicon coder),
+``units`` (a corpus's units and the stance table), ``embed`` (sentence embeddings), ``model``
+(features and the trained head), ``train``, ``sheets`` (hand-coding sheets) and ``agreement``.
+
 Codebook schema (every table and key; unknown ones are an error so typos do not pass silently)::
 
     [target]      name (str, required), label (str), description (str)
