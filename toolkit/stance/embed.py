@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -122,9 +123,9 @@ def _session() -> _Session:
                     "reinstall the toolkit: `pip install -e .`"
                 ) from err
             options = ort.SessionOptions()
-            # one thread: annotate runs one process per core already, and two more engineers'
-            # worth of work shares the machine in CI
-            options.intra_op_num_threads = 1
+            # stance runs after annotate's worker processes have finished, so it may use the
+            # cores (up to 4: more gains little on batches of 32 short texts)
+            options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
             options.inter_op_num_threads = 1
             onnx = paths["assets/all-MiniLM-L6-v2/onnx/model.onnx"]
             sess = ort.InferenceSession(str(onnx), options, providers=["CPUExecutionProvider"])

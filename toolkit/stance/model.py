@@ -114,12 +114,14 @@ def speaker_type(view: UnitView, cb: Codebook) -> str:
     return "actor" if _actor_terms(_tokens(who), who, cb) else "other"
 
 
-def lexicon_features(view: UnitView, cb: Codebook) -> np.ndarray:
+def lexicon_features(view: UnitView, cb: Codebook,
+                     about: dict[str, bool] | None = None) -> np.ndarray:
     """Return the lexicon's view of a unit as numbers: the lexicon coder's relevance and
     clipped score, the speaker type, whether actor and topic terms occur in the unit, its
     paragraph, the sentences before and the paragraph before, the share of the paragraph's
     sentences the lexicon finds about the target (the paragraph is arguing the point: rule 2's
-    discourse case), and how far into the article the paragraph is."""
+    discourse case), and how far into the article the paragraph is. ``about`` memoises the
+    lexicon's relevance of a sentence (a paragraph's sentences are read once per unit in it)."""
     from .units import _frame_sentences
 
     own = _frame_sentences(view.text, view.own) if view.unit == "quote" else []
@@ -132,7 +134,11 @@ def lexicon_features(view: UnitView, cb: Codebook) -> np.ndarray:
 
     before = " ".join(view.before)
     sents = [view.paragraph[a:b] for a, b in split_sentences(view.paragraph)]
-    about = [code_text(t, codebook=cb).relevant for t in sents]
+    about = {} if about is None else about
+    for t in sents:
+        if t not in about:
+            about[t] = code_text(t, codebook=cb).relevant
+    share = float(np.mean([about[t] for t in sents])) if sents else 0.0
     return np.array([
         float(call.relevant),
         float(np.clip(call.score, -3, 3)) * float(call.relevant),
@@ -142,7 +148,7 @@ def lexicon_features(view: UnitView, cb: Codebook) -> np.ndarray:
         has(_actor_terms, view.text), has(_topic_terms, view.text),
         has(_actor_terms, view.paragraph), has(_topic_terms, view.paragraph),
         has(_topic_terms, before), has(_topic_terms, view.previous),
-        float(np.mean(about)) if about else 0.0,
+        share,
         float(np.log1p(view.paragraph_index)),
     ], dtype=np.float32)
 
@@ -167,7 +173,8 @@ def features(views: Sequence[UnitView], cb: Codebook, cache: EmbeddingCache) -> 
     unit = cache.embed(v.text for v in views)
     para = cache.embed(v.paragraph for v in views)
     before = cache.embed(" ".join(v.before) for v in views)
-    lex = np.stack([lexicon_features(v, cb) for v in views])
+    about: dict[str, bool] = {}
+    lex = np.stack([lexicon_features(v, cb, about) for v in views])
     return np.hstack([unit, para, before, lex]).astype(np.float32)
 
 
