@@ -46,6 +46,10 @@ THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 TARGET_KAPPA = 0.667
 C_RELEVANCE = 0.005
 C_STANCE = 0.005
+FEATURES = ("MiniLM of the unit, its paragraph and the two sentences before; speaker type "
+            "(narration, codebook actor, other); lexicon relevance, score and verdict; actor/topic "
+            "terms in the unit, paragraph, sentences before and paragraph before; share of the "
+            "paragraph's sentences the lexicon finds on target; paragraph position")
 
 
 def _sklearn() -> Any:
@@ -352,8 +356,7 @@ def train(
     summary = {k: v for k, v in (cv or {}).items() if k not in ("predictions", "probabilities")}
     meta = {
         "codebook": cb.name, "embedding_model": model_id(), "feature_version": FEATURE_VERSION,
-        "features": "MiniLM of unit, paragraph, the sentences before; speaker type; lexicon "
-                    "relevance and score; actor/topic terms in unit and paragraph",
+        "features": FEATURES,
         "head": "two logistic regressions (about the target? then favor/against/neutral), "
                 f"C={C_RELEVANCE}/{C_STANCE}, balanced class weights, standardised features; "
                 f"mixed at {KNN_WEIGHT} with the vote of the {KNN_K} nearest coded units",
