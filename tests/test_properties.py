@@ -165,10 +165,13 @@ def test_annotate_and_stance_report_no_problem_on_any_text(paragraphs, title):
     article = Article.build(article_id="p", path="p.txt", title=title, paragraphs=paragraphs)
     corpus = annotate([article], progress=False)
     assert corpus.problems.empty, corpus.problems.to_dict("records")
-    table = stance(corpus)
+    table = stance(corpus)  # the shipped model: it may also abstain
     for row in table.itertuples():
-        assert row.stance in {"favor", "against", "neutral", "mixed", "unclear"}
-        assert article.text[row.start:row.end] == row.text
+        assert row.stance in {"favor", "against", "neutral", "needs_coding"}
+        span = article.text[row.start:row.end]
+        # a sentence's narration has its quotes cut out (" … "); every piece left is in the span
+        assert row.text == span or (row.unit == "sentence" and all(
+            piece.strip() in span for piece in row.text.split("…")))
 
 
 # ------------------------------------------------------------------------------------- stance

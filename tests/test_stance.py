@@ -302,7 +302,7 @@ def _corpus() -> dict[str, pd.DataFrame]:
 
 
 def test_stance_table_rows_and_columns() -> None:
-    df = stance(_corpus())
+    df = stance(_corpus(), coder="lexicon")
     assert list(df.columns[:10]) == ["article_id", "unit", "unit_id", "speaker", "target", "stance",
                                      "score", "evidence", "polarity", "text"]
     rows = {(r.unit, r.unit_id): r for r in df.itertuples()}
@@ -322,7 +322,7 @@ def test_stance_table_rows_and_columns() -> None:
 
 def test_stance_by_speaker_and_outlet() -> None:
     corpus = _corpus()
-    df = stance(corpus)
+    df = stance(corpus, coder="lexicon")
     by_outlet = stance_by(df, "outlet", corpus)
     assert set(by_outlet["group"]) == {"The Paper"}
     assert by_outlet["n"].sum() == 3
@@ -336,7 +336,7 @@ def test_stance_by_speaker_and_outlet() -> None:
 
 def test_sheet_roundtrip_agreement_and_human_override(tmp_path: Path) -> None:
     corpus = _corpus()
-    df = stance(corpus)
+    df = stance(corpus, coder="lexicon")
     hidden = stance_sheet(df, corpus, frame="machine")
     assert (hidden["machine"] == "").all() and (hidden["human"] == "").all()
     assert "said Li" in hidden.loc[hidden["unit"] == "quote", "context"].iloc[0]
@@ -408,7 +408,7 @@ def test_evaluate_stance_reports_each_sheet() -> None:
 def test_sheet_frame_lists_units_the_machine_left_out() -> None:
     """The default frame adds every unit that names an actor, so agreement counts misses."""
     corpus = _corpus()
-    df = stance(corpus)
+    df = stance(corpus, coder="lexicon")
     machine_only = stance_sheet(df, corpus, frame="machine")
     sheet = stance_sheet(df, corpus, show_machine=True)
     assert set(machine_only["unit_key"]) < set(sheet["unit_key"])
@@ -426,7 +426,7 @@ def test_sheet_frame_lists_units_the_machine_left_out() -> None:
 
 def test_sheet_sample_is_seeded_and_in_order() -> None:
     corpus = _corpus()
-    df = stance(corpus)
+    df = stance(corpus, coder="lexicon")
     full = stance_sheet(df, corpus)
     one = stance_sheet(df, corpus, sample=2, seed=7)
     assert len(one) == 2 and one.equals(stance_sheet(df, corpus, sample=2, seed=7))
@@ -438,7 +438,7 @@ def test_sheet_sample_is_seeded_and_in_order() -> None:
 def test_sheet_refuses_another_codebook() -> None:
     corpus = _corpus()
     with pytest.raises(ValueError, match="same codebook"):
-        stance_sheet(stance(corpus), corpus, codebook="western_sanctions")
+        stance_sheet(stance(corpus, coder="lexicon"), corpus, codebook="western_sanctions")
 
 
 def test_a_hashtag_in_a_coded_sheet_keeps_its_label(tmp_path: Path) -> None:

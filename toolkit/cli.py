@@ -76,7 +76,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         if args.codebook:
             from .stance import stance
 
-            corpus.stance = stance(corpus, args.codebook)
+            # unit embeddings are kept with the annotation cache
+            corpus.stance = stance(corpus, args.codebook, cache_dir=cache_dir)
         written = corpus.save(args.out, fmt=args.format, partition_by_article=partition,
                               scheduler=scheduler)
     counts = ", ".join(f"{len(t)} {name}" for name, t in corpus.tables().items()
@@ -94,18 +95,23 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def cmd_stance_sheet(args: argparse.Namespace) -> int:
-    """Export the units a codebook finds about its target as a CSV sheet for hand coding.
+    """Export the units a codebook finds about its target as a sheet for hand coding.
 
     By default the sheet lists every quote and sentence that names one of the codebook's actors,
     not only those the machine finds about the target, so the agreement you measure counts the
-    units it misses too (--frame machine lists only the machine's). --sample N draws N units at
-    random (--seed). Fill the empty `human` column (favor, against, neutral, or none for "not
-    about the target"), then `toolkit evaluate stance --sheet SHEET --articles ARTICLES` reports
-    Cohen's kappa and a confusion matrix. The machine label stays hidden unless --show-machine.
+    units it misses too (--frame machine lists only the machine's). --sample N draws N units: at
+    random (--seed), or with --strategy uncertain the units the trained model is least sure of
+    plus a random 20% from the rest (so each round of coding teaches the model most and still
+    checks the units it is sure of). --out sheet.xlsx writes an Excel workbook with a drop-down
+    in the label column; a .csv is UTF-8 with a BOM, so Excel keeps accents. Fill the empty
+    `human` column (favor, against, neutral, or none for "not about the target"), then
+    `toolkit stance-train SHEET --codebook NAME` trains the coder on it, and
+    `toolkit evaluate stance --sheet SHEET --articles ARTICLES` reports Cohen's kappa. The
+    machine label stays hidden unless --show-machine.
     """
     from .annotate import annotate
-    from .io import write_csv
     from .stance import stance, stance_sheet
+    from .stance.sheets import write_sheet
 
     result = _load(args)
     print(result.summary(), file=sys.stderr)
@@ -114,9 +120,42 @@ def cmd_stance_sheet(args: argparse.Namespace) -> int:
     corpus = annotate(result, progress=not args.quiet)
     sheet = stance_sheet(stance(corpus, args.codebook), corpus, show_machine=args.show_machine,
                          frame=args.frame, codebook=args.codebook, sample=args.sample,
-                         seed=args.seed)
-    write_csv(sheet, args.out)
+                         seed=args.seed, strategy=args.strategy)
+    write_sheet(sheet, args.out)
     print(f"wrote {len(sheet)} units to code into {args.out}")
+    return 0
+
+
+def cmd_stance_train(args: argparse.Namespace) -> int:
+    """Train the codebook's stance model from coded sheets and print its grouped
+    cross-validated agreement.
+
+    SHEET: sheets written by `toolkit stance-sheet` and coded (.csv or .xlsx), or offsets-only
+    sheets like seeds/labels/*.csv with the articles their offsets index (--articles; JSONL
+    records are read by `id` with their raw `text`). The report: Cohen's kappa over the four
+    labels and for "about the target or not", each with a bootstrap 95% interval over articles,
+    per-class precision and recall, a learning curve (kappa when trained on 25/50/75/100% of
+    the training articles) and the abstention trade-off, all from 5-fold cross-validation
+    grouped by article (no article on both sides). The model is then trained on every unit and
+    written beside the codebook (or to --out). Needs scikit-learn (`pip install
+    'newsnb-toolkit[train]'`).
+    """
+    from .paths import BUILD_DIR
+    from .stance.codebook import load_codebook
+    from .stance.embed import EmbeddingCache
+    from .stance.model import model_paths, save_model
+    from .stance.train import format_report, read_texts, train
+
+    cb = load_codebook(args.codebook)
+    texts = read_texts(args.articles or [])
+    cache = EmbeddingCache(None if args.no_cache else BUILD_DIR / "stance_embeddings.npz")
+    model, cv = train(args.sheets, codebook=cb, texts=texts, cache=cache, folds=args.folds,
+                      seed=args.seed)
+    print(format_report(cv))
+    out = Path(args.out) if args.out else model_paths(cb.path)[0]
+    npz, meta = save_model(model, out)
+    print(f"confidence threshold {model.threshold:.2f} (the lowest whose cross-validated kappa "
+          f"on the units it codes reaches 0.667); wrote {npz} and {meta}")
     return 0
 
 
@@ -124,6 +163,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score a layer against gold data and print precision, recall and F1 (JSON with --json)."""
     import json
 
+    if args.layer == "agreement":
+        return _agreement(args)
     if args.layer == "entities":
         from .evaluate.entities import evaluate_entities
 
@@ -139,6 +180,38 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(scores, indent=2, sort_keys=True))
     else:
         print(format_scores(scores))
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    """Print agreement between coders' sheets and write the disagreements with --out."""
+    import json
+
+    from .stance.agreement import coder_agreement
+
+    r = coder_agreement(args.sheets, seed=args.seed)
+    if args.json:
+        print(json.dumps({k: v for k, v in r.items() if k != "disagreements"}
+                         | {"disagreements": r["disagreements"].to_dict("records")},
+                         indent=2, sort_keys=True))
+    else:
+        print(f"{len(r['coders'])} coders, {r['n_units']} units coded by two or more")
+        a = r["krippendorff_alpha"]
+        print(f"  Krippendorff's alpha (nominal)  {a['alpha']:.3f}  95% CI "
+              f"{a['ci95'][0]:.3f}-{a['ci95'][1]:.3f}  (n={a['n']})")
+        for pair, k in r["cohen_kappa"].items():
+            print(f"  Cohen's kappa {pair}  {k['kappa']:.3f}  95% CI "
+                  f"{k['ci95'][0]:.3f}-{k['ci95'][1]:.3f}  (n={k['n']})")
+        print(f"  {len(r['disagreements'])} disagreements"
+              + (f", written to {args.out}" if args.out else ""))
+        if not args.out:
+            for row in r["disagreements"].to_dict("records"):
+                labels = ", ".join(f"{c}: {row[c] or '-'}" for c in r["coders"])
+                print(f"    {row['unit_key']}  {labels}  {str(row['text'])[:70]}")
+    if args.out:
+        from .stance.sheets import write_sheet
+
+        write_sheet(r["disagreements"].assign(human=""), args.out)
     return 0
 
 
@@ -261,17 +334,38 @@ def build_parser() -> argparse.ArgumentParser:
                        description=cmd_stance_sheet.__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_load_options(p)
-    p.add_argument("--out", required=True, metavar="FILE", help="the CSV sheet to write")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="the sheet to write: .xlsx (Excel, with a label drop-down) or .csv")
     _add_codebook_option(p)
     p.add_argument("--show-machine", action="store_true",
                    help="fill the machine column (hidden by default, so coders are not biased)")
     p.add_argument("--frame", choices=["actor", "machine"], default="actor",
                    help="actor (default): every unit naming one of the codebook's actors; "
                    "machine: only the units the machine finds about the target")
-    p.add_argument("--sample", type=int, metavar="N", help="draw N units at random")
+    p.add_argument("--sample", type=int, metavar="N", help="draw N units (see --strategy)")
+    p.add_argument("--strategy", choices=["random", "uncertain"], default="random",
+                   help="random (default), or uncertain: the units the trained model is least "
+                   "sure of, plus 20%% at random from the rest")
     p.add_argument("--seed", type=int, default=0, help="random seed for --sample (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_stance_sheet)
+
+    p = sub.add_parser("stance-train",
+                       help="train a codebook's stance model from coded sheets (grouped CV)",
+                       description=cmd_stance_train.__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("sheets", nargs="+", metavar="SHEET", help="coded sheets (.csv or .xlsx)")
+    _add_codebook_option(p)
+    p.add_argument("--articles", nargs="+", metavar="PATH",
+                   help="the articles an offsets-only sheet indexes (JSONL: raw text by id)")
+    p.add_argument("--out", metavar="MODEL",
+                   help="the model file to write (default: NAME.model.npz beside the codebook, "
+                   "with NAME.model.json)")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the folds (default 0)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not keep unit embeddings in build/stance_embeddings.npz")
+    p.set_defaults(func=cmd_stance_train)
 
     p = sub.add_parser("evaluate", help="score a layer against gold data",
                        description=cmd_evaluate.__doc__)
@@ -301,6 +395,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--articles", nargs="+", metavar="PATH",
                    help="the sheet's articles, to fill a hidden machine column")
     _add_codebook_option(q)
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_evaluate)
+    q = ev.add_parser("agreement", help="agreement between coders' sheets (kappa, alpha)",
+                      description="Agreement between two or more coders who coded the same "
+                      "units (sheets from `toolkit stance-sheet`, .csv or .xlsx, matched by "
+                      "unit_key, or by article_id, start and end): Cohen's kappa for each pair "
+                      "and Krippendorff's alpha (nominal; blank labels are missing), each with "
+                      "a bootstrap 95%% interval over units, and the disagreements to "
+                      "adjudicate.")
+    q.add_argument("sheets", nargs="+", metavar="SHEET", help="two or more coded sheets")
+    q.add_argument("--out", metavar="FILE",
+                   help="write the disagreements as a sheet (.csv or .xlsx) to adjudicate")
+    q.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_evaluate)
     q = ev.add_parser("polnear-to-gold", help="convert a PolNeAR file into the gold JSONL format",

@@ -41,3 +41,7 @@ class GoldFormatError(ToolkitError):
         'gold.jsonl: line 3: no text field'
         """
         return cls(f"{path}: {where}: {reason}" if where else f"{path}: {reason}")
+
+
+class SheetError(ToolkitError):
+    """A coding sheet cannot be read, trained on or compared (unknown labels, no coded rows)."""

@@ -289,7 +289,7 @@ def read_commented_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     [{'id': '1', 'text': 'plain # tag', 'human': 'against'}]
     """
     skip = 0
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8-sig") as fh:  # -sig: a BOM (Excel's CSV) is not text
         for line in fh:
             if not line.startswith("#"):
                 break

@@ -64,6 +64,7 @@ STANCE_COLOURS = {
     "against": "#D55E00",  # vermillion
     "mixed": "#CC79A7",
     "unclear": "#56B4E9",
+    "needs_coding": "#56B4E9",  # the learned coder abstained: a person should code it
 }
 CLAIM_COLOUR = "#D55E00"
 TEXT_GREY = "#555555"
