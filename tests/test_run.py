@@ -64,7 +64,7 @@ def test_main_job_on_the_29_article_file_writes_every_figure_and_its_data(tmp_pa
     result = run([SHARED / "articles_cn_ru_ua.jsonl"], out_dir=out, say=lambda _: None)
     figures = sorted(p.name for p in (out / "figures").iterdir())
     names = {name.rsplit(".", 1)[0] for name in figures}
-    assert len(names) == 8 and all(n[:2] in {"01", "02", "03"} for n in names)
+    assert len(names) == 9 and all(n[:2] in {"01", "02", "03"} for n in names)
     for name in names:
         png, svg, csv = (out / "figures" / f"{name}.{ext}" for ext in ("png", "svg", "csv"))
         assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 20_000

@@ -118,8 +118,9 @@ from ..evaluate.stance import evaluate_stance, label_agreement, score_spans, sha
 from .agreement import cohen_kappa, stance_agreement
 from .codebook import LABELS, Codebook, StanceLabel, load_codebook
 from .coder import StanceCall, code_text
+from .model import model_card
 from .phrases import split_sentences
-from .sheets import SHEET_COLUMNS, apply_human, stance_sheet
+from .sheets import SHEET_COLUMNS, apply_human, export_for_coding, stance_sheet, write_sheet
 from .units import (
     STANCE_COLUMNS,
     _frame_sentences,  # noqa: F401 - tests import it from here
@@ -140,7 +141,9 @@ __all__ = [
     "cohen_kappa",
     "code_text",
     "evaluate_stance",
+    "export_for_coding",
     "load_codebook",
+    "model_card",
     "label_agreement",
     "score_spans",
     "sha1",
@@ -149,4 +152,5 @@ __all__ = [
     "stance_agreement",
     "stance_by",
     "stance_sheet",
+    "write_sheet",
 ]

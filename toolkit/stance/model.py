@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import ToolkitError
 from .codebook import Codebook
@@ -346,3 +347,44 @@ def decide(probs: np.ndarray, threshold: float) -> tuple[list[str], np.ndarray]:
     labels = [ALL_LABELS[b] if c >= threshold else NEEDS_CODING
               for b, c in zip(best, conf, strict=True)]
     return labels, conf
+
+
+def model_card(codebook: Codebook | str | Path) -> pd.DataFrame:
+    """Return what a reader needs to know of a codebook's coder, as a two-column table
+    (``measure``, ``value``): which coder runs, what it was trained on, and its agreement with
+    human coders by cross-validation grouped by article, as stored with the model."""
+    from .codebook import _codebook
+
+    cb = _codebook(codebook)
+    npz, meta_path = model_paths(cb.path)
+    if not npz.exists():
+        return pd.DataFrame({"measure": ["coder"], "value": [
+            "lexicon: this codebook has no trained model; its agreement with human coders is "
+            "not measured here (train one with `toolkit stance-train`)"]})
+    meta = load_model(npz, codebook=cb).meta
+    cv, trained = meta["cross_validation"], meta["trained_on"]
+    labels = ", ".join(f"{n} {k}" for k, n in sorted(trained["labels"].items()))
+    rows = [
+        ("coder", f"model ({meta['embedding_model']} features; {meta['head']})"),
+        ("trained on", f"{trained['units']:,} hand-coded units from {trained['articles']} "
+                       f"articles ({labels})"),
+        ("cross-validation", f"{cv['folds']} folds grouped by article"),
+        ("Cohen's kappa, 4 labels", f"{cv['kappa']:.2f} (95% CI {cv['kappa_ci95'][0]:.2f}–"
+                                    f"{cv['kappa_ci95'][1]:.2f})"),
+        ("Cohen's kappa, about the target or not", f"{cv['relevance_kappa']:.2f} (95% CI "
+         f"{cv['relevance_kappa_ci95'][0]:.2f}–{cv['relevance_kappa_ci95'][1]:.2f})"),
+        ("accuracy, 4 labels", f"{cv['accuracy']:.2f}"),
+    ]
+    for label, pr in sorted(cv["per_class"].items()):
+        rows.append((f"{label}: precision / recall",
+                     f"{pr['precision']:.2f} / {pr['recall']:.2f} ({pr['support']} units)"))
+    threshold = meta["confidence_threshold"]
+    for row in cv["abstention"]:
+        if abs(row["threshold"] - threshold) < 1e-9:
+            rows.append((f"auto-coded at confidence ≥ {threshold:.2f}",
+                         f"{row['auto_coded_share']:.0%} of units, kappa "
+                         f"{row['kappa_on_auto_coded']:.2f} on them; the rest are needs_coding"))
+    curve = ", ".join(f"{k} {v['kappa']:.2f}" for k, v in
+                      sorted(cv["learning_curve"].items(), key=lambda kv: float(kv[0][:-1])))
+    rows.append(("learning curve (kappa by share of the training data)", curve))
+    return pd.DataFrame(rows, columns=["measure", "value"])

@@ -198,3 +198,10 @@ def apply_human(stance_df: pd.DataFrame, sheet: pd.DataFrame | str | Path) -> pd
     df["coded_by"] = ["human" if h else "machine" for h in labels]
     df["stance"] = [h if h else m for h, m in zip(labels, df["stance"], strict=True)]
     return df[df["stance"] != "none"].reset_index(drop=True)
+
+
+def export_for_coding(units: pd.DataFrame, corpus: Any, codebook: Codebook | str,
+                      path: str | Path) -> Path:
+    """Write the stance rows ``units`` (e.g. the ``needs_coding`` ones) as a coding sheet at
+    ``path`` (``.xlsx`` or ``.csv``, the machine's labels hidden); return the path."""
+    return write_sheet(stance_sheet(units, corpus, frame="machine", codebook=codebook), path)
