@@ -402,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "units (sheets from `toolkit stance-sheet`, .csv or .xlsx, matched by "
                       "unit_key, or by article_id, start and end): Cohen's kappa for each pair "
                       "and Krippendorff's alpha (nominal; blank labels are missing), each with "
-                      "a bootstrap 95%% interval over units, and the disagreements to "
+                      "a bootstrap 95% interval over units, and the disagreements to "
                       "adjudicate.")
     q.add_argument("sheets", nargs="+", metavar="SHEET", help="two or more coded sheets")
     q.add_argument("--out", metavar="FILE",
