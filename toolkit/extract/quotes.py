@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from ..nlp import Parsed
 from ..records import Mention, Quote
-from .entities import ORG_NOUNS, is_honorific
+from .entities import ORG_NOUNS, _read_table, is_honorific
 from .sentiment import sentiment
 
 # Speech verbs, matched on word forms (no lemmatizer is loaded).
@@ -130,6 +130,9 @@ _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estim
 _PRONOUNS_PERSON = frozenset("he she him her i we".split())
 _QUOTED = frozenset("quoted quotes quoting quote cited cites citing".split())
 _PRONOUNS_OTHER = frozenset("it they them".split())
+# The pronouns that pick their antecedent by syntax (a subject just before) and, for he and she,
+# by gender; "I", "we" and "they" keep the latest speaker of their sort.
+_PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f", "it": ""}
 _TITLES = frozenset(
     "mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. prof prof. president "
     "prime minister senator representative governor general professor sir lord lady dame "
@@ -698,6 +701,7 @@ class _Resolver:
 
     def __init__(self, parsed: Parsed, mentions: Sequence[Mention], toks: _Tokens) -> None:
         self.parsed = parsed
+        self.toks = toks
         self.mentions = sorted(mentions, key=lambda m: m.start)
         self._mention_starts = [m.start for m in self.mentions]
         self._longest_mention = max([0, *(m.end - m.start for m in self.mentions)])
@@ -739,6 +743,104 @@ class _Resolver:
                 run = []
             _end_run(run, runs)
         return runs
+
+    @functools.cached_property
+    def genders(self) -> dict[str, str]:
+        """Return the gender ("m" or "f") of each person the text gives one, by canonical name.
+
+        The evidence is the text's own: a title or a gendered role word just before a mention
+        ("Mrs Lomax", "spokeswoman Mao Ning"), one in an appositive after it ("Ann Lee, his
+        wife,"), else a first name in the table; a person with conflicting evidence stays
+        unknown (absent), and so does anyone the tables do not cover.
+        """
+        first_names, words = _gender_tables()
+        text = self.parsed.article.text
+        by_words: dict[str, set[str]] = {}
+        by_name: dict[str, set[str]] = {}
+        for m in self.mentions:
+            if m.kind != "person" or not m.canonical:
+                continue
+            found = by_words.setdefault(m.canonical, set())
+            before = text[max(0, m.start - 30):m.start].split()
+            if before and (g := words.get(before[-1].lower().strip(".,"))):
+                found.add(g)
+            appositive = re.match(r",\s+((?:[\w’'-]+\s+){0,5}?[\w-]+),", text[m.end:m.end + 80])
+            if appositive:
+                found |= {g for w in appositive.group(1).lower().split() if (g := words.get(w))}
+            first = _strip_titles(m.canonical).split()
+            if len(first) >= 2 and (g := first_names.get(first[0].lower())):
+                by_name.setdefault(m.canonical, set()).add(g)
+        out = {}
+        for name in by_words.keys() | by_name.keys():
+            evidence = by_words.get(name) or by_name.get(name, set())
+            if len(evidence) == 1:
+                out[name] = next(iter(evidence))
+        return out
+
+    def _subjects_before(self, pos: int, anchor: int, *, person: bool,
+                         spans: Sequence[_Span]) -> list[str]:
+        """Return the canonical names of the mentions in subject position before ``pos``: in its
+        own sentence, then in the sentence before ``anchor`` (where the quote opens; same or
+        previous paragraph); in each, subjects of the main clause first, then the others, the
+        nearest first. Mentions inside quotes are the quote's words, not antecedents."""
+        sentences = self.parsed.sentences
+        here, opening = self.parsed.sentence_at(pos), self.parsed.sentence_at(anchor)
+        if here is None or opening is None:
+            return []
+        order = [here.sentence_id]
+        if opening.sentence_id >= 1:
+            prev = sentences[opening.sentence_id - 1]
+            if opening.paragraph - prev.paragraph <= 1:
+                order.append(prev.sentence_id)
+        kinds = ("person",) if person else ("organization", "country")
+        lo = bisect_left(self._mention_starts, sentences[min(order)].start)
+        hi = bisect_left(self._mention_starts, pos)
+        ranked: list[tuple[int, bool, int, str]] = []  # (sentence rank, not main, -start, name)
+        for m in self.mentions[lo:hi]:
+            if m.kind not in kinds or not m.canonical or m.end > pos or \
+                    m.sentence_id not in order or _in_spans(m.start, spans):
+                continue
+            for t in self.toks.within(m.start, m.end):
+                if t.dep_ in ("nsubj", "nsubjpass") and not (
+                        m.start <= self.toks.abs(t.head) < m.end):
+                    # the main clause's subject, or a speech verb's, is the one a pronoun
+                    # after it most often means ("X said he believed a bid would let Y ...")
+                    main = t.head.dep_ == "ROOT" or _is_cue(t.head)
+                    ranked.append((order.index(m.sentence_id), not main, -m.start, m.canonical))
+                    break
+        return [name for *_, name in sorted(ranked)]
+
+    def antecedent(self, pos: int, pronoun: str, history: Sequence[tuple[int, str, bool]],
+                   spans: Sequence[_Span], *, anchor: int | None = None) -> str:
+        """Return who a pronoun speaker at ``pos`` stands for, or "".
+
+        He, she and it take a subject before them (in their own sentence, then in the one
+        before the quote opening at ``anchor``) that fits: a person whose gender the text gives
+        and matches (else one whose gender is unknown), or for "it" an organisation or country;
+        then, like every pronoun, the latest earlier speaker of their sort (for he and she, of a
+        compatible gender), then the latest full name of a person.
+        """
+        person = pronoun in _PRONOUNS_PERSON
+        gender = _PRONOUN_GENDER.get(pronoun, "")
+
+        def fits(name: str) -> bool:
+            return not gender or self.genders.get(name, gender) == gender
+
+        name = ""
+        if pronoun in _PRONOUN_GENDER:
+            subjects = self._subjects_before(pos, pos if anchor is None else anchor,
+                                             person=person, spans=spans)
+            name = next((n for n in subjects if gender and self.genders.get(n) == gender),
+                        "") or next((n for n in subjects if fits(n)), "")
+        if not name:
+            name = next((n for p, n, is_person in reversed(history)
+                         if p < pos and is_person == person and fits(n)), "")
+        if not name and person:
+            name = next((full for p, full in reversed(self.persons) if p < pos and fits(full)),
+                        "")
+        if name and gender and name not in self.genders:
+            self.genders[name] = gender  # a pronoun linked to a person gives their gender
+        return name
 
     def learn(self, start: int, name: str) -> None:
         """Remember a full speaker name, so that later short forms resolve to it."""
@@ -798,6 +900,14 @@ class _Resolver:
                     if pos < start and full.split()[-1] == words[-1]:
                         return full
         return name
+
+
+@functools.cache
+def _gender_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """Return the first-name and gender-word tables: lower-case word -> "m" or "f"."""
+    names = {r["name"]: r["gender"] for r in _read_table("first_names.csv")}
+    words = {r["word"]: r["gender"] for r in _read_table("gender_words.csv")}
+    return names, words
 
 
 def _honorific(text: str) -> bool:
@@ -1072,13 +1182,9 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
         if att is not None and not speaker:
             low = att.mention.lower()
             if low in _PRONOUNS_PERSON or low in _PRONOUNS_OTHER:
-                want_person = low in _PRONOUNS_PERSON
-                speaker = next((name for p, name, person in reversed(history)
-                                if p < att.start and person == want_person), "")
-                if not speaker and want_person:
-                    speaker = next((full for p, full in reversed(resolver.persons)
-                                    if p < att.start), "")
-                item["person"] = want_person
+                speaker = resolver.antecedent(att.start, low, history, spans,
+                                              anchor=min(item["start"], att.start))
+                item["person"] = low in _PRONOUNS_PERSON
             else:
                 speaker = resolver.canonical(att.start, att.end, att.mention)
                 person = resolver.is_person(att.start, att.end, att.mention)
