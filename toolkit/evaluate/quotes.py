@@ -36,10 +36,12 @@ Scoring rules:
   ``“A,” he said. “B.”``) are scored as one quote, like the gold's multi-span quotes.
 - Speaker accuracy is over matched quotes. Names are compared after case-folding, dropping
   anything after a comma or parenthesis (the appositive), titles and articles
-  ("Rep.", "Mr.", "the") and a possessive ’s; two names match when the words of one are all in the
-  other ("Clinton" vs "Hillary Clinton"). The toolkit's prediction is right when either its
-  canonical speaker or its speaker words (``speaker_mention``) match, because gold speakers are
-  the annotated words, pronouns included.
+  ("Rep.", "Mr.", "Professor", "the"), what follows "of"/"from"/"at"/"who" ("Mr. Nevins of
+  Showtime") and a possessive ’s; two names match when the words of one are all in the other
+  ("Clinton" vs "Hillary Clinton"); a pair of speakers ("Mr. Autor and Mr. Hanson") matches
+  either one, an acronym matches the initials of a name ("IMF"), and a plural its singular.
+  The toolkit's prediction is right when either its canonical speaker or its speaker words
+  (``speaker_mention``) match, because gold speakers are the annotated words, pronouns included.
 - The **strict** measure (``result["strict"]``) is the one users of the tables see. Every
   predicted quote (direct, partial, reported) is matched one-to-one, by the same 30% rule, against
   every gold attribution of any kind, so a predicted quote that matches no gold attribution is
@@ -70,8 +72,11 @@ from . import prf, read_jsonl
 _WORD = re.compile(r"\w+")
 _NAME_DROP = frozenset(
     "the a an mr mrs ms dr sen rep gov gen prof president senator representative governor "
-    "former rev reverend sir".split()
+    "former rev reverend sir professor professors admiral justice judge pres secretary mayor "
+    "host chairman jr sr lord lady dame".split()
 )
+# what follows a name and is not part of it: "Mr. Nevins of Showtime", "Smith, who ..."
+_NAME_TAIL = re.compile(r"\s(?:of|from|at|who|which)\s.*$")
 
 
 # --- gold --------------------------------------------------------------------------------------
@@ -142,9 +147,37 @@ def name_words(name: str) -> frozenset[str]:
     >>> sorted(name_words("Clinton’s"))
     ['clinton']
     """
-    name = re.split(r"[,(]", name, maxsplit=1)[0].casefold()
+    name = _NAME_TAIL.sub("", re.split(r"[,(]", name, maxsplit=1)[0]).casefold()
     name = re.sub(r"[’']s\b", "", name).replace(".", "")
-    return frozenset(w for w in _WORD.findall(name) if w not in _NAME_DROP)
+    words = _WORD.findall(name)
+    # a title alone ("the mayor", "the president") is all the name there is
+    return frozenset(w for w in words if w not in _NAME_DROP) or \
+        frozenset(w for w in words if w not in ("the", "a", "an"))
+
+
+def _name_forms(name: str) -> list[frozenset[str]]:
+    """Return the comparable forms of a speaker name: its words, each speaker of a pair
+    ("Mr. Autor and Mr. Hanson"), the initials of a name of several words ("International
+    Monetary Fund" is "imf") and the singular of a plural ("Russians" is "russian").
+
+    >>> sorted(sorted(f) for f in _name_forms("Mr. Autor and Mr. Hanson"))
+    [['and', 'autor', 'hanson'], ['autor'], ['hanson']]
+    >>> sorted(sorted(f) for f in _name_forms("International Monetary Fund"))
+    [['fund', 'international', 'monetary'], ['imf']]
+    """
+    words = name_words(name)
+    forms = [words] if words else []
+    head = _NAME_TAIL.sub("", re.split(r"[,(]", name, maxsplit=1)[0])
+    if re.search(r"\s(?:and|&)\s", head):
+        forms += [w for part in re.split(r"\s(?:and|&)\s", head) if (w := name_words(part))]
+        return forms
+    capitals = [w for w in head.split() if w[:1].isupper() and w.lower() not in ("the", "of")]
+    if len(capitals) >= 2 and len(capitals) == len([w for w in head.split()
+                                                    if w.lower() not in ("the", "of", "and")]):
+        forms.append(frozenset({"".join(w[0] for w in capitals).casefold()}))
+    if len(words) == 1 and (w := next(iter(words))).endswith("s") and len(w) > 3:
+        forms.append(frozenset({w[:-1]}))
+    return forms
 
 
 def same_speaker(predicted: Sequence[str], gold: Sequence[str]) -> bool:
@@ -156,15 +189,16 @@ def same_speaker(predicted: Sequence[str], gold: Sequence[str]) -> bool:
     False
     >>> same_speaker(["Barack Obama", "he"], ["he"])
     True
+    >>> same_speaker(["Richard Alba"], ["Professor Alba"])
+    True
+    >>> same_speaker(["AP"], ["Associated Press"])
+    True
     """
     for p in predicted:
-        pw = name_words(p)
-        if not pw:
-            continue
-        for g in gold:
-            gw = name_words(g)
-            if gw and (pw <= gw or gw <= pw):
-                return True
+        for pw in _name_forms(p):
+            for g in gold:
+                if any(pw <= gw or gw <= pw for gw in _name_forms(g)):
+                    return True
     return False
 
 
