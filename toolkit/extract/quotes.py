@@ -123,7 +123,7 @@ _LABEL_VERBS = frozenset(
 _INDIRECT_WORDS = SPEECH_VERBS | {"according", "point", "points", "pointed"}
 # The only words that can attribute a quote next to them: cue words (among them ``according``)
 # and, for partial quotes, label verbs.
-_ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS
+_ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS | {"put", "puts"}  # "as X put it, “...”"
 # Verbs that take reported speech but are weak evidence of speech; used only with a ccomp.
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
@@ -470,6 +470,8 @@ def _is_cue(tok) -> bool:
     low = tok.text.lower()
     if low in ("point", "points", "pointed"):
         return any(c.dep_ == "prt" and c.text.lower() == "out" for c in tok.children)
+    if low in ("put", "puts"):
+        return any(c.dep_ == "dobj" and c.lower_ == "it" for c in tok.children)
     return low in SPEECH_VERBS and tok.pos_ in ("VERB", "AUX")
 
 
@@ -643,6 +645,60 @@ def _goes_on(item: dict, last: dict, parsed: Parsed, spans: Sequence[_Span],
     return not any(
         (last["end"] <= a < item["start"] or here.start <= a < here.end) and
         not _in_spans(a, spans) and not (att.start <= a < att.end) for a, _ in person_ents)
+
+
+# "WALLACE: Let's start ..." in a transcript; "Sanders: Clinton needs to ‘get away ...’" in a
+# headline: a name and a colon open the words.
+_TRANSCRIPT_NAME = re.compile(r"([A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]+){0,2}):\s")
+_HEADLINE_NAME = re.compile(r"\s*((?:[A-Z][\w'’.-]*\s){0,3}[A-Z][\w'’.-]*):\s")
+
+
+def _transcript_speaker(text: str, start: int, end: int,
+                        resolver: _Resolver) -> _Attribution | None:
+    """Return the speaker naming a transcript turn ("WALLACE: Let's start ..."), when the name
+    in capitals is a person of the article (a full name ends with it, or the model says so)."""
+    m = _TRANSCRIPT_NAME.match(text, start, end)
+    if m is None:
+        return None
+    n_start, n_end = m.span(1)
+    name = m.group(1).title()
+    full = resolver.canonical(n_start, n_end, name)
+    mention = resolver.mention_at(n_start, n_end)
+    if len(full.split()) < 2 and (mention is None or mention.kind != "person"):
+        return None
+    return _Attribution(":", m.group(1), n_start, n_end, "", m.end(1))
+
+
+def _headline_speaker(text: str, para_lo: int, open_at: int,
+                      resolver: _Resolver) -> _Attribution | None:
+    """Return the person or organisation a headline gives the words to ("Sanders: Clinton
+    needs to ‘get away from ...’"): the name and colon opening the paragraph the quote is in."""
+    m = _HEADLINE_NAME.match(text, para_lo, open_at)
+    if m is None:
+        return None
+    n_start, n_end = m.span(1)
+    mention = resolver.mention_at(n_start, n_end)
+    if mention is None or mention.kind not in ("person", "organization") or \
+            mention.start < n_start or mention.end > n_end:
+        return None
+    return _Attribution(":", text[mention.start:mention.end], mention.start, mention.end, "",
+                        m.end(1))
+
+
+def _lead_in_subject(toks: _Tokens, spans: Sequence[_Span], lo: int,
+                     hi: int) -> _Attribution | None:
+    """Return the subject of a lead-in that ends in a colon without a speech verb ("Sanders
+    made the following comment:", "Obama is rolling out a new message:"), when it is a name or
+    a personal pronoun; "Partial transcript as follows:" names no one."""
+    colon = next((t for t in reversed(toks.within(lo, hi)) if t.text == ":"), None)
+    if colon is None:
+        return None
+    root = colon.sent.root
+    subj = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if root.pos_ not in ("VERB", "AUX") or not subj or not (
+            subj[0].pos_ == "PROPN" or subj[0].lower_ in _PRONOUNS_PERSON):
+        return None
+    return _attribution_from_cue(root, toks, spans, lo, hi)
 
 
 def _dash_attribution(tokens: list, toks: _Tokens) -> _Attribution | None:
@@ -887,6 +943,8 @@ class _Resolver:
         if not name:
             return ""
         words = name.split()
+        if len(words) == 1 and name.isupper() and len(name) > 3:
+            words = [name.title()]  # a transcript's "WALLACE" is the Wallace named before
         if len(words) <= 2 and words[0][:1].isupper():
             # a short form: the latest earlier full name that ends with (or contains) it
             for pos, full in reversed(self.persons):
@@ -1118,6 +1176,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 break
             cues = [t for t in region if _is_cue(t) or (
                 kind == "partial" and t.text.lower() in _LABEL_VERBS)]
+            if r_hi <= span.open:
+                cues.reverse()  # the cue nearest the quote: "When X noted ..., Y boasted, “...”"
             for cue in cues:
                 attribution = _attribution_from_cue(cue, toks, spans, r_lo, r_hi,
                                                     appositive=True)
@@ -1127,6 +1187,13 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                     break
             if attribution is not None:
                 break
+        if attribution is None and kind == "direct":
+            attribution = _transcript_speaker(text, start, end, resolver) or next(
+                (a for r_lo, r_hi in regions if r_hi <= span.open and
+                 text[r_lo:r_hi].rstrip().endswith(":") and
+                 (a := _lead_in_subject(toks, spans, r_lo, r_hi)) is not None), None)
+        if attribution is None and span.open > lo:
+            attribution = _headline_speaker(text, lo, span.open, resolver)
         if split:
             attribution = None  # the attribution between the halves belongs to both
         item = {"start": start, "end": end, "kind": kind, "att": attribution,
