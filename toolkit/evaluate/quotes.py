@@ -67,6 +67,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import GoldFormatError
+from ..extract.quotes import _speaker_noun
 from . import prf, read_jsonl
 
 _WORD = re.compile(r"\w+")
@@ -204,7 +205,11 @@ def same_speaker(predicted: Sequence[str], gold: Sequence[str]) -> bool:
 
 _PRONOUNS = frozenset("i we you he she it they him her them his its their who which that this "
                       "these those one".split())
-_PREP_CUT = re.compile(r"\s(?:of|from|for|at|in|with|who|which|that|and his|and her)\s.*$")
+# where the name part of a gold speaker ends: "Mr. Morgan of the Sierra Club", "a longtime
+# adviser to Trump", "a count by The Associated Press", "figures reported on Sunday"
+_PREP_CUT = re.compile(r"\s(?:of|from|for|at|in|on|to|by|with|like|who|which|that|and his|"
+                       r"and her|known|calling|close|reported|released|posted|published|"
+                       r"provided|--|—|–)\s.*$")
 
 
 def is_proper_name(speaker: str) -> bool:
@@ -215,10 +220,16 @@ def is_proper_name(speaker: str) -> bool:
     [True, True, True]
     >>> [is_proper_name(s) for s in ("he", "The Republican nominee", "The Clinton campaign", "")]
     [False, False, False, False]
+    >>> [is_proper_name(s) for s in ("a longtime adviser to Trump", "a study by Oxford Economics")]
+    [False, False]
+    >>> is_proper_name("Authorities")
+    False
     """
     head = _PREP_CUT.sub("", re.split(r"[,(]", speaker, maxsplit=1)[0].strip())
     head = re.sub(r"[’']s?$", "", head).strip(" .:;\"“”")
-    words = head.split()
+    words = [w for w in head.split() if w.lower() not in ("the", "a", "an")]
+    if len(words) == 1 and _speaker_noun(words[0]) is not None:
+        return False  # "Authorities", "Police": a common noun capitalised to open a sentence
     return bool(words) and words[-1][:1].isupper() and words[-1].lower() not in _PRONOUNS
 
 

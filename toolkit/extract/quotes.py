@@ -38,8 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..nlp import Parsed
-from ..records import Mention, Quote
-from .entities import ORG_NOUNS, _read_table, is_honorific
+from ..records import Mention, Quote, SpeakerKind
+from .entities import ORG_NOUNS, ROLE_HEADS, _read_table, is_honorific, lookup_demonym
 from .sentiment import sentiment
 
 # Speech verbs, matched on word forms (no lemmatizer is loaded).
@@ -928,6 +928,62 @@ class _Resolver:
             return True
         return any(s < end and start < e for s, e in self.person_ents)
 
+    def speaker_kind(self, start: int, end: int, mention: str, speaker: str, *,
+                     person: bool) -> tuple[str, SpeakerKind]:
+        """Return the speaker to show for a non-pronoun attribution and what kind it is.
+
+        A description no name covers ("a spokesman", "Analysts", "the team", "the report")
+        shows no speaker (the words stay in ``speaker_mention``); its head noun gives the kind.
+        Data and documents ("government data", "the ad") and a demonym alone ("Chinese") are
+        never speakers; an organisation a document is from is ("a Global Times report").
+        """
+        m = self.mention_at(start, end)
+        # the head noun comes before what qualifies it: "a spokesman for the firm"
+        head = re.split(r"\s(?:for|of|at|with|from)\s", _bare(mention))[0].split()[-1:] or [""]
+        noun = _speaker_noun(head[0])
+        if person:
+            return speaker, "person"
+        if m is not None and m.kind in ("group", "country", "place") and noun and (
+                m.start > start or m.end < end):
+            # a nationality or a place modifying a description: "Chinese state media" and
+            # "Russia's defence ministry" name a body; "American officials" name no one
+            if noun == "organization":
+                return _strip_article(mention), "organization"
+            return "", noun
+        if m is not None and m.kind in ("organization", "country"):
+            return speaker, "organization"
+        if m is not None and m.kind == "group":
+            # "Republicans", "the Saudis" speak as a group; "Chinese" alone is an adjective
+            # the parse took for a subject
+            bare = _strip_article(mention)
+            # "Cuban" after "Mark Cuban" is the man, not a nationality
+            full = next((f for p, f in reversed(self.persons) if p < start and
+                         f.split()[-1] == bare), "")
+            if full:
+                return full, "person"
+            if lookup_demonym(bare) is not None and not bare.endswith("s"):
+                return "", "unknown"
+            return speaker, "organization" if bare.endswith("s") else "unknown"
+        if noun == "document":
+            return "", "document"
+        sentence = self.parsed.sentence_at(start)
+        if _is_description(mention, at_sentence_start=sentence is not None and
+                           sentence.start == start):
+            # "the fund said" after "the International Monetary Fund": that organisation
+            named = self._organisation_named(start, head[0]) if noun == "organization" else ""
+            return (named, "organization") if named else ("", noun or "unknown")
+        return speaker, noun or "unknown"
+
+    def _organisation_named(self, start: int, head: str) -> str:
+        """Return the latest organisation named before ``start`` whose name holds ``head``
+        ("the fund" after "the International Monetary Fund"), or ""."""
+        lo = bisect_left(self._mention_starts, start)
+        for m in reversed(self.mentions[:lo]):
+            if m.kind == "organization" and m.canonical and head.lower() in \
+                    m.canonical.lower().split():
+                return m.canonical
+        return ""
+
     def canonical(self, start: int, end: int, text: str) -> str:
         m = self.mention_at(start, end)
         if _describes_organization(text) and (m is None or m.kind in ("country", "place",
@@ -980,6 +1036,45 @@ def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> No
         name = _strip_titles(" ".join(word for _, _, word in run))
         if len(name.split()) >= 2:
             runs.append((run[0][1], name))
+
+
+@functools.cache
+def _speaker_nouns() -> dict[str, SpeakerKind]:
+    """Return the nouns describing an unnamed speaker with their kind (the table in
+    ``toolkit/data/speaker_nouns.csv``, plus ORG_NOUNS and ROLE_HEADS)."""
+    nouns: dict[str, SpeakerKind] = dict.fromkeys(ORG_NOUNS, "organization")
+    nouns |= dict.fromkeys(ROLE_HEADS, "person")
+    nouns |= {r["word"]: r["kind"] for r in _read_table("speaker_nouns.csv")}  # type: ignore
+    return nouns
+
+
+def _speaker_noun(word: str) -> SpeakerKind | None:
+    """Return the kind of speaker a head noun describes ("officials": person), or None.
+
+    >>> _speaker_noun("Officials"), _speaker_noun("ministry"), _speaker_noun("data")
+    ('person', 'organization', 'document')
+    """
+    nouns = _speaker_nouns()
+    low = word.lower()
+    return nouns.get(low) or (nouns.get(low[:-1]) if low.endswith("s") else None)
+
+
+def _is_description(text: str, *, at_sentence_start: bool) -> bool:
+    """Return True when ``text`` names no one: no capitalised word after the article, the
+    capital of a word opening the sentence aside ("Analysts", "a spokesman", "the team").
+
+    >>> _is_description("Analysts", at_sentence_start=True)
+    True
+    >>> _is_description("the Chinese foreign ministry", at_sentence_start=True)
+    False
+    """
+    words = _bare(text).split()
+    if words and words[0].lower() in ("the", "a", "an"):
+        words, at_sentence_start = words[1:], False
+    # a capital opening the sentence says nothing about a noun that describes speakers
+    # ("Analysts said"), but a word outside the table is taken for a name ("Politifact said")
+    opening = at_sentence_start and bool(words) and _speaker_noun(words[0]) is not None
+    return not [w for i, w in enumerate(words) if w[:1].isupper() and not (i == 0 and opening)]
 
 
 def _describes_organization(text: str) -> bool:
@@ -1243,6 +1338,7 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 follow = follow.get("follow")
             else:
                 item["speaker"] = follow.get("speaker", "")
+                item["speaker_kind"] = follow.get("speaker_kind", "unknown")
         if item["att"] is not None:
             last = item
         speaker = item.get("speaker", "")
@@ -1252,12 +1348,17 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 speaker = resolver.antecedent(att.start, low, history, spans,
                                               anchor=min(item["start"], att.start))
                 item["person"] = low in _PRONOUNS_PERSON
+                item["speaker_kind"] = "person" if item["person"] else \
+                    "organization" if speaker and low == "it" else "unknown"
             else:
                 speaker = resolver.canonical(att.start, att.end, att.mention)
                 person = resolver.is_person(att.start, att.end, att.mention)
+                speaker, item["speaker_kind"] = resolver.speaker_kind(
+                    att.start, att.end, att.mention, speaker, person=person)
                 if person:
                     resolver.learn(att.start, speaker)
-                history.append((att.start, speaker, person))
+                if speaker:
+                    history.append((att.start, speaker, person))
                 item["person"] = person
         item["speaker"] = speaker
         start, end = item["start"], item["end"]
@@ -1279,6 +1380,7 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             sentence_id=sent.sentence_id if sent is not None else -1,
             speaker_start=att.start if att else -1,
             speaker_end=att.end if att else -1,
+            speaker_kind=item.get("speaker_kind", "unknown") if att else "unknown",
         ))
     return quotes
 
