@@ -224,3 +224,12 @@ def test_sentence_bounds_agree_with_a_character_scan(text, data):
         for blocked in (spans, []):
             assert _sentence_bounds(text, pos, lo, hi, forward=forward, spans=blocked) == \
                 _sentence_bounds_by_character(text, pos, lo, hi, forward=forward, spans=blocked)
+
+
+def test_fragment_inside_reported_speech_is_part_of_that_row():
+    _, quotes = _quotes("The senator said the new tax breaks would “do nothing” for working "
+                        "families in the state.")
+    reported = [q for q in quotes if q.kind == "indirect"]
+    fragment = [q for q in quotes if q.kind == "partial"]
+    assert len(reported) == 1 and [q.text for q in fragment] == ["do nothing"]
+    assert fragment[0].part_of == reported[0].quote_id and reported[0].part_of == -1

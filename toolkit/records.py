@@ -53,6 +53,9 @@ class Quote:
     # (a report, an ad, government data: words that are no one's, so never a quoted source) or
     # unknown; a description no name covers ("a spokesman") has a kind but an empty speaker
     speaker_kind: SpeakerKind = "unknown"
+    # a partial quote inside a reported-speech row ('X said the cuts “do nothing”'): that row's
+    # quote_id, else -1; counting quotes, count the pair once
+    part_of: int = -1
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ Scoring rules:
 - The **strict** measure (``result["strict"]``) is the one users of the tables see. Every
   predicted quote (direct, partial, reported) is matched one-to-one, by the same 30% rule, against
   every gold attribution of any kind, so a predicted quote that matches no gold attribution is
-  wrong, and a quoted fragment counted beside the reported speech holding it is one too many.
+  wrong, and a quoted fragment counted beside the reported speech holding it is one too many
+  (the toolkit marks such a fragment with ``part_of``, and it is scored with its row).
   Precision is per predicted kind, recall per gold kind; ``direct`` pairs the toolkit's direct
   quotes with the gold's. Speaker accuracy is over matched quotes whose gold speaker is a proper
   name (:func:`is_proper_name`), comparing the toolkit's canonical ``speaker`` only (a pronoun or
@@ -386,13 +387,15 @@ def _prepare_gold(article: dict, kinds: Sequence[str]) -> list[dict]:
     return list(grouped.values())
 
 
-def _prepare_ours(text: str, quotes: Sequence, kinds: Sequence[str]) -> list[dict]:
-    """Return our quotes of ``kinds`` as scoring items, one per attribution."""
+def _prepare_ours(text: str, quotes: Sequence, kinds: Sequence[str], *,
+                  strict: bool = False) -> list[dict]:
+    """Return our quotes of ``kinds`` as scoring items, one per attribution (``strict``: a
+    quoted fragment marked as part of a reported-speech row is that row's, not an item)."""
     wanted = set(kinds)
     items: list[dict] = []
     by_attribution: dict[tuple[int, int, str], dict] = {}
     for q in quotes:
-        if q.kind not in wanted:
+        if q.kind not in wanted or (strict and getattr(q, "part_of", -1) >= 0):
             continue
         family = "indirect" if q.kind == "indirect" else "quoted"
         tokens = _tokens(text, [(q.start, q.end)])
@@ -468,7 +471,7 @@ def evaluate_quotes(
         ours_indirect.append((_prepare_gold(g, ("indirect",)),
                               _prepare_ours(g["text"], quotes, ("indirect",))))
         ours_all.append((_prepare_gold_all(g), _prepare_ours(
-            g["text"], quotes, ("direct", "partial", "indirect"))))
+            g["text"], quotes, ("direct", "partial", "indirect"), strict=True)))
     result = {"toolkit": _score(ours)}
     if any(gi for gi, _ in ours_indirect):
         result["toolkit_indirect"] = _score(ours_indirect)

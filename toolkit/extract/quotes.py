@@ -1324,6 +1324,7 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     raw.sort(key=lambda r: (r["start"], r["end"]))
     quotes: list[Quote] = []
     history: list[tuple[int, str, bool]] = []  # (position, canonical, is_person)
+    reported: list[Quote] = []  # the reported-speech rows so far, for the fragments inside them
     last: dict | None = None  # the latest item with an attribution
     for item in raw:
         att: _Attribution | None = item["att"]
@@ -1364,6 +1365,10 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
         start, end = item["start"], item["end"]
         sent = parsed.sentence_at(start)
         polarity, subjectivity = sentiment(text[start:end])
+        # a quoted fragment inside reported speech ('X said the cuts “do nothing”') is part of
+        # that row: it is marked, so that counts of quotes take the pair once
+        holder = next((r for r in reversed(reported) if item["kind"] == "partial" and
+                       r.start <= start and end <= r.end), None)
         quotes.append(Quote(
             article_id=article.article_id,
             quote_id=len(quotes),
@@ -1381,7 +1386,10 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             speaker_start=att.start if att else -1,
             speaker_end=att.end if att else -1,
             speaker_kind=item.get("speaker_kind", "unknown") if att else "unknown",
+            part_of=holder.quote_id if holder is not None else -1,
         ))
+        if item["kind"] == "indirect":
+            reported.append(quotes[-1])
     return quotes
 
 
