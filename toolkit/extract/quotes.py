@@ -965,6 +965,14 @@ class _Resolver:
                 return "", "unknown"
             return speaker, "organization" if bare.endswith("s") else "unknown"
         if noun == "document":
+            # "according to a statement from the Bank of Canada", "a report by X": X's words
+            text = self.parsed.article.text
+            source = re.match(r"\s+(?:from|by|of)\s+(?:the\s+)?", text[end:end + 24])
+            named = self.mention_at(end + source.end(), end + source.end() + 1) if source else None
+            if named is not None and named.start >= end and named.kind in (
+                    "person", "organization", "country"):
+                return (named.canonical or named.text,
+                        "person" if named.kind == "person" else "organization")
             return "", "document"
         sentence = self.parsed.sentence_at(start)
         if _is_description(mention, at_sentence_start=sentence is not None and
