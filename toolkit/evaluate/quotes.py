@@ -47,10 +47,11 @@ Scoring rules:
   every gold attribution of any kind, so a predicted quote that matches no gold attribution is
   wrong, and a quoted fragment counted beside the reported speech holding it is one too many
   (the toolkit marks such a fragment with ``part_of``, and it is scored with its row).
-  Precision is per predicted kind, recall per gold kind; ``direct`` pairs the toolkit's direct
-  quotes with the gold's. Speaker accuracy is over matched quotes whose gold speaker is a proper
-  name (:func:`is_proper_name`), comparing the toolkit's canonical ``speaker`` only (a pronoun or
-  a bare description in ``speaker_mention`` does not tell a user who spoke); ``speaker_errors``
+  Precision is per predicted kind; recall is per gold kind, a gold attribution matched by a
+  prediction of any kind, except that a gold direct quote needs a predicted direct quote.
+  Speaker accuracy is over matched quotes whose gold speaker is a proper name
+  (:func:`is_proper_name`), comparing the toolkit's canonical ``speaker`` only (a pronoun or a
+  bare description in ``speaker_mention`` does not tell a user who spoke); ``speaker_errors``
   sorts the wrong ones by what the toolkit gave: ``none`` (no speaker), ``pronoun`` (a pronoun
   resolved wrongly or not at all), ``description`` (a description such as "the mayor" left
   unresolved or resolved wrongly) and ``other_name`` (another person or organisation named).
@@ -249,26 +250,33 @@ def _speaker_error(item: dict) -> str:
 # --- scoring -----------------------------------------------------------------------------------
 
 
+def _match(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
+    """Return the one-to-one ``(gold index, predicted index)`` matches: a prediction covering
+    at least 30% of a gold quote's tokens, best overlap first."""
+    candidates = []
+    for gi, g in enumerate(gold):
+        if not g["tokens"]:
+            continue
+        for pi, p in enumerate(pred):
+            overlap = len(g["tokens"] & p["tokens"]) / len(g["tokens"])
+            if overlap >= 0.3:
+                candidates.append((overlap, gi, pi))
+    used_g, used_p, out = set(), set(), []
+    for _, gi, pi in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            out.append((gi, pi))
+    return out
+
+
 def _score(pairs: list[tuple[list[dict], list[dict]]]) -> dict:
     """Return P/R/F1 and speaker accuracy over (gold, predicted) lists of prepared quotes."""
     n_gold = n_pred = n_matched = n_right = 0
     for gold, pred in pairs:
         n_gold += len(gold)
         n_pred += len(pred)
-        candidates = []
-        for gi, g in enumerate(gold):
-            if not g["tokens"]:
-                continue
-            for pi, p in enumerate(pred):
-                overlap = len(g["tokens"] & p["tokens"]) / len(g["tokens"])
-                if overlap >= 0.3:
-                    candidates.append((overlap, gi, pi))
-        used_g, used_p = set(), set()
-        for _, gi, pi in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
-            if gi in used_g or pi in used_p:
-                continue
-            used_g.add(gi)
-            used_p.add(pi)
+        for gi, pi in _match(gold, pred):
             n_matched += 1
             n_right += same_speaker(pred[pi]["speakers"], gold[gi]["speakers"])
     return {
@@ -298,20 +306,7 @@ def _score_strict(pairs: list[tuple[list[dict], list[dict]]]) -> dict:
             n_gold[g["kind"]] = n_gold.get(g["kind"], 0) + 1
         for p in pred:
             n_pred[p["kind"]] += 1
-        candidates = []
-        for gi, g in enumerate(gold):
-            if not g["tokens"]:
-                continue
-            for pi, p in enumerate(pred):
-                overlap = len(g["tokens"] & p["tokens"]) / len(g["tokens"])
-                if overlap >= 0.3:
-                    candidates.append((overlap, gi, pi))
-        used_g, used_p = set(), set()
-        for _, gi, pi in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
-            if gi in used_g or pi in used_p:
-                continue
-            used_g.add(gi)
-            used_p.add(pi)
+        for gi, pi in _match(gold, pred):
             g, p = gold[gi], pred[pi]
             n_pred_matched[p["kind"]] += 1
             n_gold_matched[g["kind"]] = n_gold_matched.get(g["kind"], 0) + 1
