@@ -975,8 +975,13 @@ class _Resolver:
                         "person" if named.kind == "person" else "organization")
             return "", "document"
         sentence = self.parsed.sentence_at(start)
-        if _is_description(mention, at_sentence_start=sentence is not None and
-                           sentence.start == start):
+        opening = sentence is not None and sentence.start == start
+        words = self.toks.within(start, end)
+        if len(words) > 1 and words[0].pos_ in ("DET", "NUM"):
+            # "One official", "Two officials", "That official": what follows the determiner
+            # is the description, and its capitals mean something
+            mention, opening = mention[self.toks.abs(words[1]) - start:], False
+        if _is_description(mention, at_sentence_start=opening):
             # "the fund said" after "the International Monetary Fund": that organisation
             named = self._organisation_named(start, head[0]) if noun == "organization" else ""
             return (named, "organization") if named else ("", noun or "unknown")
