@@ -39,7 +39,7 @@ def test_case_file(case):
     article, quotes = _quotes(case["text"], case["label"])
     for q in quotes:
         assert article.text[q.start:q.end] == q.text
-    got = [(q.kind, q.text, q.speaker, q.speaker_role) for q in quotes]
+    got = [(q.kind, q.text, q.speaker, q.speaker_role, q.speaker_kind) for q in quotes]
     for want in case["expected"]:
         same_text = [g for g in got if g[0] == want["kind"] and g[1] == want["text"]]
         assert same_text, f"{want['kind']} quote {want['text']!r} not found in {got}"
@@ -47,6 +47,8 @@ def test_case_file(case):
             assert same_text[0][2] == want["speaker"], got
         if "role" in want:
             assert same_text[0][3] == want["role"], got
+        if "speaker_kind" in want:
+            assert same_text[0][4] == want["speaker_kind"], got
 
 
 def test_unbalanced_quote_does_not_swallow_the_article():
@@ -157,7 +159,10 @@ def test_seed_reported_speech(seed_quotes):
     indirect = {q.text[:25]: q.speaker for q in seed_quotes if q.kind == "indirect"}
     assert indirect["China is maximizing its o"] == "Wan Qingsong"  # "..., Wan said."
     assert indirect["The meeting between Xi an"] == "Li Mingjiang"  # "..., Li said, which ..."
-    assert indirect["China’s trade with Russia"] == "government data"  # "According to ..."
+    # "According to government data, ...": data is no one's words, so no speaker is shown
+    data = next(q for q in seed_quotes if q.text.startswith("China’s trade with Russia"))
+    assert (data.speaker, data.speaker_mention, data.speaker_kind) == (
+        "", "government data", "document")
 
 
 def test_token_columns_agree_with_spacy_objects():
@@ -236,3 +241,12 @@ def test_sentence_bounds_agree_with_a_character_scan(text, data):
         for blocked in (spans, []):
             assert _sentence_bounds(text, pos, lo, hi, forward=forward, spans=blocked) == \
                 _sentence_bounds_by_character(text, pos, lo, hi, forward=forward, spans=blocked)
+
+
+def test_fragment_inside_reported_speech_is_part_of_that_row():
+    _, quotes = _quotes("The senator said the new tax breaks would “do nothing” for working "
+                        "families in the state.")
+    reported = [q for q in quotes if q.kind == "indirect"]
+    fragment = [q for q in quotes if q.kind == "partial"]
+    assert len(reported) == 1 and [q.text for q in fragment] == ["do nothing"]
+    assert fragment[0].part_of == reported[0].quote_id and reported[0].part_of == -1

@@ -75,8 +75,17 @@ def based_in(role: str, lookup=None) -> str:
 
 
 def quoted_sources(quotes: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per speaker: quotes by kind, total, articles, the role given, base country."""
+    """Return one row per speaker: quotes by kind, total, articles, the role given, base country.
+
+    Only people and organisations are sources: a document or data ("according to government
+    data") is not, nor is a speaker of unknown kind (``speaker_kind``, when the table has it);
+    a quoted fragment inside a reported-speech row (``part_of``) is counted with that row.
+    """
     q = quotes[quotes["speaker"].fillna("") != ""]
+    if "speaker_kind" in q.columns:
+        q = q[q["speaker_kind"].isin(["person", "organization"])]
+    if "part_of" in q.columns:
+        q = q[q["part_of"].fillna(-1) < 0]  # a fragment inside reported speech counts once
     counts = (
         q.pivot_table(index="speaker", columns="kind", values="quote_id", aggfunc="size",
                       fill_value=0)

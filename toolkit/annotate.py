@@ -44,7 +44,7 @@ LAYER_COLUMNS = {"sentences": SENTENCE_COLUMNS, "entities": ENTITY_COLUMNS,
                  "quotes": QUOTE_COLUMNS, "amounts": AMOUNT_COLUMNS}
 _FLOAT_COLUMNS = frozenset({"polarity", "subjectivity", "value"})
 _INT_COLUMNS = frozenset({"sentence_id", "paragraph", "start", "end", "quote_id",
-                          "speaker_start", "speaker_end"})
+                          "speaker_start", "speaker_end", "part_of"})
 # Articles per unit of work: enough paragraphs for spaCy to batch well, small enough to balance
 # two workers and to stream results back.
 CHUNK_ARTICLES = 8

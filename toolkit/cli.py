@@ -175,7 +175,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .evaluate.quotes import evaluate_quotes
 
         kinds = ("direct", "partial") if args.partial else ("direct",)
-        scores = evaluate_quotes(args.gold, kinds=kinds, progress=not args.json)
+        scores = evaluate_quotes(args.gold, kinds=kinds, progress=not args.json,
+                                 baseline=not args.no_baseline)
     if args.json:
         print(json.dumps(scores, indent=2, sort_keys=True))
     else:
@@ -384,6 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gold JSONL file (the toolkit's format, or a PolNeAR file as it is)")
     q.add_argument("--partial", action="store_true",
                    help="score partial quotes too (for gold sets that label quoted fragments)")
+    q.add_argument("--no-baseline", action="store_true",
+                   help="skip textacy's baseline (it parses every article a second time)")
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_evaluate)
     q = ev.add_parser("stance", help="agreement (Cohen's kappa) of stance coding with hand coding",

@@ -11,6 +11,7 @@ from typing import Literal
 
 EntityKind = Literal["person", "country", "organization", "place", "group", "other"]
 QuoteKind = Literal["direct", "partial", "indirect"]
+SpeakerKind = Literal["person", "organization", "document", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class Quote:
     sentence_id: int = -1  # the sentence the quote starts in
     speaker_start: int = -1  # offsets of speaker_mention in Article.text, -1 when not in text
     speaker_end: int = -1
+    # what the speaker is: a person, an organisation (a government, a firm, a party), a document
+    # (a report, an ad, government data: words that are no one's, so never a quoted source) or
+    # unknown; a description no name covers ("a spokesman") has a kind but an empty speaker
+    speaker_kind: SpeakerKind = "unknown"
+    # a partial quote inside a reported-speech row ('X said the cuts “do nothing”'): that row's
+    # quote_id, else -1; counting quotes, count the pair once
+    part_of: int = -1
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..nlp import Parsed
-from ..records import Mention, Quote
-from .entities import ORG_NOUNS, is_honorific
+from ..records import Mention, Quote, SpeakerKind
+from .entities import ORG_NOUNS, ROLE_HEADS, _read_table, is_honorific, lookup_demonym
 from .sentiment import sentiment
 
 # Speech verbs, matched on word forms (no lemmatizer is loaded).
@@ -51,43 +51,43 @@ _SPEECH_STEMS = {
     "note": ("note", "notes", "noted", "noting"),
     "warn": ("warn", "warns", "warned", "warning"),
     "argue": ("argue", "argues", "argued", "arguing"),
-    "state": ("state", "states", "stated"),
+    "state": ("state", "states", "stated", "stating"),
     "explain": ("explain", "explains", "explained", "explaining"),
     "insist": ("insist", "insists", "insisted", "insisting"),
     "claim": ("claim", "claims", "claimed", "claiming"),
     "ask": ("ask", "asks", "asked", "asking"),
-    "reply": ("reply", "replies", "replied"),
-    "respond": ("respond", "responds", "responded"),
-    "recall": ("recall", "recalls", "recalled"),
-    "acknowledge": ("acknowledge", "acknowledges", "acknowledged"),
-    "admit": ("admit", "admits", "admitted"),
-    "announce": ("announce", "announces", "announced"),
-    "assert": ("assert", "asserts", "asserted"),
-    "contend": ("contend", "contends", "contended"),
-    "declare": ("declare", "declares", "declared"),
-    "deny": ("deny", "denies", "denied"),
+    "reply": ("reply", "replies", "replied", "replying"),
+    "respond": ("respond", "responds", "responded", "responding"),
+    "recall": ("recall", "recalls", "recalled", "recalling"),
+    "acknowledge": ("acknowledge", "acknowledges", "acknowledged", "acknowledging"),
+    "admit": ("admit", "admits", "admitted", "admitting"),
+    "announce": ("announce", "announces", "announced", "announcing"),
+    "assert": ("assert", "asserts", "asserted", "asserting"),
+    "contend": ("contend", "contends", "contended", "contending"),
+    "declare": ("declare", "declares", "declared", "declaring"),
+    "deny": ("deny", "denies", "denied", "denying"),
     "suggest": ("suggest", "suggests", "suggested"),
     "urge": ("urge", "urges", "urged"),
-    "predict": ("predict", "predicts", "predicted"),
-    "stress": ("stress", "stresses", "stressed"),
+    "predict": ("predict", "predicts", "predicted", "predicting"),
+    "stress": ("stress", "stresses", "stressed", "stressing"),
     "emphasize": ("emphasize", "emphasizes", "emphasized", "emphasise", "emphasises", "emphasised"),
-    "maintain": ("maintain", "maintains", "maintained"),
-    "caution": ("caution", "cautions", "cautioned"),
-    "concede": ("concede", "concedes", "conceded"),
-    "confirm": ("confirm", "confirms", "confirmed"),
-    "counter": ("counter", "counters", "countered"),
-    "demand": ("demand", "demands", "demanded"),
+    "maintain": ("maintain", "maintains", "maintained", "maintaining"),
+    "caution": ("caution", "cautions", "cautioned", "cautioning"),
+    "concede": ("concede", "concedes", "conceded", "conceding"),
+    "confirm": ("confirm", "confirms", "confirmed", "confirming"),
+    "counter": ("counter", "counters", "countered", "countering"),
+    "demand": ("demand", "demands", "demanded", "demanding"),
     "observe": ("observe", "observes", "observed"),
     "remark": ("remark", "remarks", "remarked"),
     "report": ("report", "reports", "reported"),
-    "tweet": ("tweet", "tweets", "tweeted"),
+    "tweet": ("tweet", "tweets", "tweeted", "tweeting"),
     "continue": ("continue", "continues", "continued"),
-    "complain": ("complain", "complains", "complained"),
-    "joke": ("joke", "jokes", "joked"),
+    "complain": ("complain", "complains", "complained", "complaining"),
+    "joke": ("joke", "jokes", "joked", "joking"),
     "quip": ("quip", "quips", "quipped"),
-    "promise": ("promise", "promises", "promised"),
-    "vow": ("vow", "vows", "vowed"),
-    "boast": ("boast", "boasts", "boasted"),
+    "promise": ("promise", "promises", "promised", "promising"),
+    "vow": ("vow", "vows", "vowed", "vowing"),
+    "boast": ("boast", "boasts", "boasted", "boasting"),
     "scold": ("scold", "scolds", "scolded"),
     "announce_": ("proclaim", "proclaims", "proclaimed"),
     "believe": ("believe", "believes", "believed"),
@@ -95,10 +95,10 @@ _SPEECH_STEMS = {
     "allege": ("allege", "alleges", "alleged"),
     "estimate": ("estimate", "estimates", "estimated"),
     "indicate": ("indicate", "indicates", "indicated"),
-    "testify": ("testify", "testifies", "testified"),
+    "testify": ("testify", "testifies", "testified", "testifying"),
     "point": ("point", "points", "pointed"),  # only with "out"
-    "conclude": ("conclude", "concludes", "concluded"),
-    "comment": ("comment", "comments", "commented"),
+    "conclude": ("conclude", "concludes", "concluded", "concluding"),
+    "comment": ("comment", "comments", "commented", "commenting"),
     "read": ("read", "reads"),  # "the letter reads"
     "sing": ("sing", "sings", "sang"),
     "shout": ("shout", "shouts", "shouted", "yelled", "yells"),
@@ -123,13 +123,16 @@ _LABEL_VERBS = frozenset(
 _INDIRECT_WORDS = SPEECH_VERBS | {"according", "point", "points", "pointed"}
 # The only words that can attribute a quote next to them: cue words (among them ``according``)
 # and, for partial quotes, label verbs.
-_ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS
+_ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS | {"put", "puts"}  # "as X put it, “...”"
 # Verbs that take reported speech but are weak evidence of speech; used only with a ccomp.
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
 _PRONOUNS_PERSON = frozenset("he she him her i we".split())
 _QUOTED = frozenset("quoted quotes quoting quote cited cites citing".split())
 _PRONOUNS_OTHER = frozenset("it they them".split())
+# The pronouns that pick their antecedent by syntax (a subject just before) and, for he and she,
+# by gender; "I", "we" and "they" keep the latest speaker of their sort.
+_PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f", "it": ""}
 _TITLES = frozenset(
     "mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. prof prof. president "
     "prime minister senator representative governor general professor sir lord lady dame "
@@ -467,6 +470,8 @@ def _is_cue(tok) -> bool:
     low = tok.text.lower()
     if low in ("point", "points", "pointed"):
         return any(c.dep_ == "prt" and c.text.lower() == "out" for c in tok.children)
+    if low in ("put", "puts"):
+        return any(c.dep_ == "dobj" and c.lower_ == "it" for c in tok.children)
     return low in SPEECH_VERBS and tok.pos_ in ("VERB", "AUX")
 
 
@@ -642,6 +647,60 @@ def _goes_on(item: dict, last: dict, parsed: Parsed, spans: Sequence[_Span],
         not _in_spans(a, spans) and not (att.start <= a < att.end) for a, _ in person_ents)
 
 
+# "WALLACE: Let's start ..." in a transcript; "Sanders: Clinton needs to ‘get away ...’" in a
+# headline: a name and a colon open the words.
+_TRANSCRIPT_NAME = re.compile(r"([A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]+){0,2}):\s")
+_HEADLINE_NAME = re.compile(r"\s*((?:[A-Z][\w'’.-]*\s){0,3}[A-Z][\w'’.-]*):\s")
+
+
+def _transcript_speaker(text: str, start: int, end: int,
+                        resolver: _Resolver) -> _Attribution | None:
+    """Return the speaker naming a transcript turn ("WALLACE: Let's start ..."), when the name
+    in capitals is a person of the article (a full name ends with it, or the model says so)."""
+    m = _TRANSCRIPT_NAME.match(text, start, end)
+    if m is None:
+        return None
+    n_start, n_end = m.span(1)
+    name = m.group(1).title()
+    full = resolver.canonical(n_start, n_end, name)
+    mention = resolver.mention_at(n_start, n_end)
+    if len(full.split()) < 2 and (mention is None or mention.kind != "person"):
+        return None
+    return _Attribution(":", m.group(1), n_start, n_end, "", m.end(1))
+
+
+def _headline_speaker(text: str, para_lo: int, open_at: int,
+                      resolver: _Resolver) -> _Attribution | None:
+    """Return the person or organisation a headline gives the words to ("Sanders: Clinton
+    needs to ‘get away from ...’"): the name and colon opening the paragraph the quote is in."""
+    m = _HEADLINE_NAME.match(text, para_lo, open_at)
+    if m is None:
+        return None
+    n_start, n_end = m.span(1)
+    mention = resolver.mention_at(n_start, n_end)
+    if mention is None or mention.kind not in ("person", "organization") or \
+            mention.start < n_start or mention.end > n_end:
+        return None
+    return _Attribution(":", text[mention.start:mention.end], mention.start, mention.end, "",
+                        m.end(1))
+
+
+def _lead_in_subject(toks: _Tokens, spans: Sequence[_Span], lo: int,
+                     hi: int) -> _Attribution | None:
+    """Return the subject of a lead-in that ends in a colon without a speech verb ("Sanders
+    made the following comment:", "Obama is rolling out a new message:"), when it is a name or
+    a personal pronoun; "Partial transcript as follows:" names no one."""
+    colon = next((t for t in reversed(toks.within(lo, hi)) if t.text == ":"), None)
+    if colon is None:
+        return None
+    root = colon.sent.root
+    subj = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if root.pos_ not in ("VERB", "AUX") or not subj or not (
+            subj[0].pos_ == "PROPN" or subj[0].lower_ in _PRONOUNS_PERSON):
+        return None
+    return _attribution_from_cue(root, toks, spans, lo, hi)
+
+
 def _dash_attribution(tokens: list, toks: _Tokens) -> _Attribution | None:
     """Return the name signing a quote after a dash (“...” ― Jane Doe), if any."""
     run = []
@@ -698,6 +757,7 @@ class _Resolver:
 
     def __init__(self, parsed: Parsed, mentions: Sequence[Mention], toks: _Tokens) -> None:
         self.parsed = parsed
+        self.toks = toks
         self.mentions = sorted(mentions, key=lambda m: m.start)
         self._mention_starts = [m.start for m in self.mentions]
         self._longest_mention = max([0, *(m.end - m.start for m in self.mentions)])
@@ -740,6 +800,104 @@ class _Resolver:
             _end_run(run, runs)
         return runs
 
+    @functools.cached_property
+    def genders(self) -> dict[str, str]:
+        """Return the gender ("m" or "f") of each person the text gives one, by canonical name.
+
+        The evidence is the text's own: a title or a gendered role word just before a mention
+        ("Mrs Lomax", "spokeswoman Mao Ning"), one in an appositive after it ("Ann Lee, his
+        wife,"), else a first name in the table; a person with conflicting evidence stays
+        unknown (absent), and so does anyone the tables do not cover.
+        """
+        first_names, words = _gender_tables()
+        text = self.parsed.article.text
+        by_words: dict[str, set[str]] = {}
+        by_name: dict[str, set[str]] = {}
+        for m in self.mentions:
+            if m.kind != "person" or not m.canonical:
+                continue
+            found = by_words.setdefault(m.canonical, set())
+            before = text[max(0, m.start - 30):m.start].split()
+            if before and (g := words.get(before[-1].lower().strip(".,"))):
+                found.add(g)
+            appositive = re.match(r",\s+((?:[\w’'-]+\s+){0,5}?[\w-]+),", text[m.end:m.end + 80])
+            if appositive:
+                found |= {g for w in appositive.group(1).lower().split() if (g := words.get(w))}
+            first = _strip_titles(m.canonical).split()
+            if len(first) >= 2 and (g := first_names.get(first[0].lower())):
+                by_name.setdefault(m.canonical, set()).add(g)
+        out = {}
+        for name in by_words.keys() | by_name.keys():
+            evidence = by_words.get(name) or by_name.get(name, set())
+            if len(evidence) == 1:
+                out[name] = next(iter(evidence))
+        return out
+
+    def _subjects_before(self, pos: int, anchor: int, *, person: bool,
+                         spans: Sequence[_Span]) -> list[str]:
+        """Return the canonical names of the mentions in subject position before ``pos``: in its
+        own sentence, then in the sentence before ``anchor`` (where the quote opens; same or
+        previous paragraph); in each, subjects of the main clause first, then the others, the
+        nearest first. Mentions inside quotes are the quote's words, not antecedents."""
+        sentences = self.parsed.sentences
+        here, opening = self.parsed.sentence_at(pos), self.parsed.sentence_at(anchor)
+        if here is None or opening is None:
+            return []
+        order = [here.sentence_id]
+        if opening.sentence_id >= 1:
+            prev = sentences[opening.sentence_id - 1]
+            if opening.paragraph - prev.paragraph <= 1:
+                order.append(prev.sentence_id)
+        kinds = ("person",) if person else ("organization", "country")
+        lo = bisect_left(self._mention_starts, sentences[min(order)].start)
+        hi = bisect_left(self._mention_starts, pos)
+        ranked: list[tuple[int, bool, int, str]] = []  # (sentence rank, not main, -start, name)
+        for m in self.mentions[lo:hi]:
+            if m.kind not in kinds or not m.canonical or m.end > pos or \
+                    m.sentence_id not in order or _in_spans(m.start, spans):
+                continue
+            for t in self.toks.within(m.start, m.end):
+                if t.dep_ in ("nsubj", "nsubjpass") and not (
+                        m.start <= self.toks.abs(t.head) < m.end):
+                    # the main clause's subject, or a speech verb's, is the one a pronoun
+                    # after it most often means ("X said he believed a bid would let Y ...")
+                    main = t.head.dep_ == "ROOT" or _is_cue(t.head)
+                    ranked.append((order.index(m.sentence_id), not main, -m.start, m.canonical))
+                    break
+        return [name for *_, name in sorted(ranked)]
+
+    def antecedent(self, pos: int, pronoun: str, history: Sequence[tuple[int, str, bool]],
+                   spans: Sequence[_Span], *, anchor: int | None = None) -> str:
+        """Return who a pronoun speaker at ``pos`` stands for, or "".
+
+        He, she and it take a subject before them (in their own sentence, then in the one
+        before the quote opening at ``anchor``) that fits: a person whose gender the text gives
+        and matches (else one whose gender is unknown), or for "it" an organisation or country;
+        then, like every pronoun, the latest earlier speaker of their sort (for he and she, of a
+        compatible gender), then the latest full name of a person.
+        """
+        person = pronoun in _PRONOUNS_PERSON
+        gender = _PRONOUN_GENDER.get(pronoun, "")
+
+        def fits(name: str) -> bool:
+            return not gender or self.genders.get(name, gender) == gender
+
+        name = ""
+        if pronoun in _PRONOUN_GENDER:
+            subjects = self._subjects_before(pos, pos if anchor is None else anchor,
+                                             person=person, spans=spans)
+            name = next((n for n in subjects if gender and self.genders.get(n) == gender),
+                        "") or next((n for n in subjects if fits(n)), "")
+        if not name:
+            name = next((n for p, n, is_person in reversed(history)
+                         if p < pos and is_person == person and fits(n)), "")
+        if not name and person:
+            name = next((full for p, full in reversed(self.persons) if p < pos and fits(full)),
+                        "")
+        if name and gender and name not in self.genders:
+            self.genders[name] = gender  # a pronoun linked to a person gives their gender
+        return name
+
     def learn(self, start: int, name: str) -> None:
         """Remember a full speaker name, so that later short forms resolve to it."""
         if len(name.split()) >= 2 and name[:1].isupper():
@@ -770,6 +928,75 @@ class _Resolver:
             return True
         return any(s < end and start < e for s, e in self.person_ents)
 
+    def speaker_kind(self, start: int, end: int, mention: str, speaker: str, *,
+                     person: bool) -> tuple[str, SpeakerKind]:
+        """Return the speaker to show for a non-pronoun attribution and what kind it is.
+
+        A description no name covers ("a spokesman", "Analysts", "the team", "the report")
+        shows no speaker (the words stay in ``speaker_mention``); its head noun gives the kind.
+        Data and documents ("government data", "the ad") and a demonym alone ("Chinese") are
+        never speakers; an organisation a document is from is ("a Global Times report").
+        """
+        m = self.mention_at(start, end)
+        # the head noun comes before what qualifies it: "a spokesman for the firm"
+        head = re.split(r"\s(?:for|of|at|with|from)\s", _bare(mention))[0].split()[-1:] or [""]
+        noun = _speaker_noun(head[0])
+        if person:
+            return speaker, "person"
+        if m is not None and m.kind in ("group", "country", "place") and noun and (
+                m.start > start or m.end < end):
+            # a nationality or a place modifying a description: "Chinese state media" and
+            # "Russia's defence ministry" name a body; "American officials" name no one
+            if noun == "organization":
+                return _strip_article(mention), "organization"
+            return "", noun
+        if m is not None and m.kind in ("organization", "country"):
+            return speaker, "organization"
+        if m is not None and m.kind == "group":
+            # "Republicans", "the Saudis" speak as a group; "Chinese" alone is an adjective
+            # the parse took for a subject
+            bare = _strip_article(mention)
+            # "Cuban" after "Mark Cuban" is the man, not a nationality
+            full = next((f for p, f in reversed(self.persons) if p < start and
+                         f.split()[-1] == bare), "")
+            if full:
+                return full, "person"
+            if lookup_demonym(bare) is not None and not bare.endswith("s"):
+                return "", "unknown"
+            return speaker, "organization" if bare.endswith("s") else "unknown"
+        if noun == "document":
+            # "according to a statement from the Bank of Canada", "a report by X": X's words
+            text = self.parsed.article.text
+            source = re.match(r"\s+(?:from|by|of)\s+(?:the\s+)?", text[end:end + 24])
+            named = self.mention_at(end + source.end(), end + source.end() + 1) if source else None
+            if named is not None and named.start >= end and named.kind in (
+                    "person", "organization", "country"):
+                return (named.canonical or named.text,
+                        "person" if named.kind == "person" else "organization")
+            return "", "document"
+        sentence = self.parsed.sentence_at(start)
+        opening = sentence is not None and sentence.start == start
+        words = self.toks.within(start, end)
+        if len(words) > 1 and words[0].pos_ in ("DET", "NUM"):
+            # "One official", "Two officials", "That official": what follows the determiner
+            # is the description, and its capitals mean something
+            mention, opening = mention[self.toks.abs(words[1]) - start:], False
+        if _is_description(mention, at_sentence_start=opening):
+            # "the fund said" after "the International Monetary Fund": that organisation
+            named = self._organisation_named(start, head[0]) if noun == "organization" else ""
+            return (named, "organization") if named else ("", noun or "unknown")
+        return speaker, noun or "unknown"
+
+    def _organisation_named(self, start: int, head: str) -> str:
+        """Return the latest organisation named before ``start`` whose name holds ``head``
+        ("the fund" after "the International Monetary Fund"), or ""."""
+        lo = bisect_left(self._mention_starts, start)
+        for m in reversed(self.mentions[:lo]):
+            if m.kind == "organization" and m.canonical and head.lower() in \
+                    m.canonical.lower().split():
+                return m.canonical
+        return ""
+
     def canonical(self, start: int, end: int, text: str) -> str:
         m = self.mention_at(start, end)
         if _describes_organization(text) and (m is None or m.kind in ("country", "place",
@@ -785,6 +1012,8 @@ class _Resolver:
         if not name:
             return ""
         words = name.split()
+        if len(words) == 1 and name.isupper() and len(name) > 3:
+            words = [name.title()]  # a transcript's "WALLACE" is the Wallace named before
         if len(words) <= 2 and words[0][:1].isupper():
             # a short form: the latest earlier full name that ends with (or contains) it
             for pos, full in reversed(self.persons):
@@ -800,6 +1029,14 @@ class _Resolver:
         return name
 
 
+@functools.cache
+def _gender_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """Return the first-name and gender-word tables: lower-case word -> "m" or "f"."""
+    names = {r["name"]: r["gender"] for r in _read_table("first_names.csv")}
+    words = {r["word"]: r["gender"] for r in _read_table("gender_words.csv")}
+    return names, words
+
+
 def _honorific(text: str) -> bool:
     """Return True when ``text`` is a name after a title only a person bears ("Mr Camus")."""
     first, _, rest = text.partition(" ")
@@ -812,6 +1049,45 @@ def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> No
         name = _strip_titles(" ".join(word for _, _, word in run))
         if len(name.split()) >= 2:
             runs.append((run[0][1], name))
+
+
+@functools.cache
+def _speaker_nouns() -> dict[str, SpeakerKind]:
+    """Return the nouns describing an unnamed speaker with their kind (the table in
+    ``toolkit/data/speaker_nouns.csv``, plus ORG_NOUNS and ROLE_HEADS)."""
+    nouns: dict[str, SpeakerKind] = dict.fromkeys(ORG_NOUNS, "organization")
+    nouns |= dict.fromkeys(ROLE_HEADS, "person")
+    nouns |= {r["word"]: r["kind"] for r in _read_table("speaker_nouns.csv")}  # type: ignore
+    return nouns
+
+
+def _speaker_noun(word: str) -> SpeakerKind | None:
+    """Return the kind of speaker a head noun describes ("officials": person), or None.
+
+    >>> _speaker_noun("Officials"), _speaker_noun("ministry"), _speaker_noun("data")
+    ('person', 'organization', 'document')
+    """
+    nouns = _speaker_nouns()
+    low = word.lower()
+    return nouns.get(low) or (nouns.get(low[:-1]) if low.endswith("s") else None)
+
+
+def _is_description(text: str, *, at_sentence_start: bool) -> bool:
+    """Return True when ``text`` names no one: no capitalised word after the article, the
+    capital of a word opening the sentence aside ("Analysts", "a spokesman", "the team").
+
+    >>> _is_description("Analysts", at_sentence_start=True)
+    True
+    >>> _is_description("the Chinese foreign ministry", at_sentence_start=True)
+    False
+    """
+    words = _bare(text).split()
+    if words and words[0].lower() in ("the", "a", "an"):
+        words, at_sentence_start = words[1:], False
+    # a capital opening the sentence says nothing about a noun that describes speakers
+    # ("Analysts said"), but a word outside the table is taken for a name ("Politifact said")
+    opening = at_sentence_start and bool(words) and _speaker_noun(words[0]) is not None
+    return not [w for i, w in enumerate(words) if w[:1].isupper() and not (i == 0 and opening)]
 
 
 def _describes_organization(text: str) -> bool:
@@ -1009,6 +1285,8 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 break
             cues = [t for t in region if _is_cue(t) or (
                 kind == "partial" and t.text.lower() in _LABEL_VERBS)]
+            if r_hi <= span.open:
+                cues.reverse()  # the cue nearest the quote: "When X noted ..., Y boasted, “...”"
             for cue in cues:
                 attribution = _attribution_from_cue(cue, toks, spans, r_lo, r_hi,
                                                     appositive=True)
@@ -1018,6 +1296,13 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                     break
             if attribution is not None:
                 break
+        if attribution is None and kind == "direct":
+            attribution = _transcript_speaker(text, start, end, resolver) or next(
+                (a for r_lo, r_hi in regions if r_hi <= span.open and
+                 text[r_lo:r_hi].rstrip().endswith(":") and
+                 (a := _lead_in_subject(toks, spans, r_lo, r_hi)) is not None), None)
+        if attribution is None and span.open > lo:
+            attribution = _headline_speaker(text, lo, span.open, resolver)
         if split:
             attribution = None  # the attribution between the halves belongs to both
         item = {"start": start, "end": end, "kind": kind, "att": attribution,
@@ -1053,6 +1338,7 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
     raw.sort(key=lambda r: (r["start"], r["end"]))
     quotes: list[Quote] = []
     history: list[tuple[int, str, bool]] = []  # (position, canonical, is_person)
+    reported: list[Quote] = []  # the reported-speech rows so far, for the fragments inside them
     last: dict | None = None  # the latest item with an attribution
     for item in raw:
         att: _Attribution | None = item["att"]
@@ -1067,30 +1353,36 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 follow = follow.get("follow")
             else:
                 item["speaker"] = follow.get("speaker", "")
+                item["speaker_kind"] = follow.get("speaker_kind", "unknown")
         if item["att"] is not None:
             last = item
         speaker = item.get("speaker", "")
         if att is not None and not speaker:
             low = att.mention.lower()
             if low in _PRONOUNS_PERSON or low in _PRONOUNS_OTHER:
-                want_person = low in _PRONOUNS_PERSON
-                speaker = next((name for p, name, person in reversed(history)
-                                if p < att.start and person == want_person), "")
-                if not speaker and want_person:
-                    speaker = next((full for p, full in reversed(resolver.persons)
-                                    if p < att.start), "")
-                item["person"] = want_person
+                speaker = resolver.antecedent(att.start, low, history, spans,
+                                              anchor=min(item["start"], att.start))
+                item["person"] = low in _PRONOUNS_PERSON
+                item["speaker_kind"] = "person" if item["person"] else \
+                    "organization" if speaker and low == "it" else "unknown"
             else:
                 speaker = resolver.canonical(att.start, att.end, att.mention)
                 person = resolver.is_person(att.start, att.end, att.mention)
+                speaker, item["speaker_kind"] = resolver.speaker_kind(
+                    att.start, att.end, att.mention, speaker, person=person)
                 if person:
                     resolver.learn(att.start, speaker)
-                history.append((att.start, speaker, person))
+                if speaker:
+                    history.append((att.start, speaker, person))
                 item["person"] = person
         item["speaker"] = speaker
         start, end = item["start"], item["end"]
         sent = parsed.sentence_at(start)
         polarity, subjectivity = sentiment(text[start:end])
+        # a quoted fragment inside reported speech ('X said the cuts “do nothing”') is part of
+        # that row: it is marked, so that counts of quotes take the pair once
+        holder = next((r for r in reversed(reported) if item["kind"] == "partial" and
+                       r.start <= start and end <= r.end), None)
         quotes.append(Quote(
             article_id=article.article_id,
             quote_id=len(quotes),
@@ -1107,7 +1399,11 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
             sentence_id=sent.sentence_id if sent is not None else -1,
             speaker_start=att.start if att else -1,
             speaker_end=att.end if att else -1,
+            speaker_kind=item.get("speaker_kind", "unknown") if att else "unknown",
+            part_of=holder.quote_id if holder is not None else -1,
         ))
+        if item["kind"] == "indirect":
+            reported.append(quotes[-1])
     return quotes
 
 
