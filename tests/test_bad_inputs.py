@@ -26,6 +26,9 @@ EXPECTED = {
     "loop-a.txt": "cannot read the file",
     "loop-b.txt": "cannot read the file",
     "unreadable.txt": "permission denied",
+    "deep.json": "nested too deeply",
+    "deep-line.jsonl": "nested too deeply",
+    "huge-number.json": "number too long",
 }
 # root reads any file whatever its mode; the probe then runs without root's override capabilities
 # (setpriv), so that "no read permission" means the same as for an ordinary user.
@@ -56,6 +59,13 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
             fh.write(chunk)
     big_string = json.dumps({"title": "One very long string", "text": "x" * 10_000_000})
     (folder / "long-string.json").write_text(big_string, "utf-8")
+    # past Python's limits: 100,000 levels of nesting (RecursionError), a 5,000-digit integer
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    (folder / "deep-line.jsonl").write_text(
+        json.dumps({"text": "The line before the deep one."}) + "\n"
+        + '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "utf-8")
+    (folder / "huge-number.json").write_text('{"text": "Some text.", "id": ' + "7" * 5000 + "}",
+                                             "utf-8")
     os.symlink(folder / "loop-b.txt", folder / "loop-a.txt")
     os.symlink(folder / "loop-a.txt", folder / "loop-b.txt")
     os.symlink(folder, folder / "cycle")  # a folder that contains itself
@@ -71,8 +81,8 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
                           capture_output=True, text=True, timeout=300, check=True)
     report = json.loads(proc.stdout)
 
-    assert [a[0] for a in report["loaded"]] == ["good", "long-string-1"]
-    assert report["loaded"][1][1] == 10_000_000
+    assert [a[0] for a in report["loaded"]] == ["deep-line-1", "good", "long-string-1"]
+    assert report["loaded"][2][1] == 10_000_000
     reasons = {name: reason for name, reason, _ in report["skipped"]}
     assert set(reasons) == set(expected)
     for name, reason in expected.items():
@@ -80,3 +90,16 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
     for _, _, line in report["skipped"]:
         assert str(folder) in line  # every line names its file
     assert report["max_rss_mb"] < MEMORY_BOUND_MB
+
+
+def test_a_reader_that_fails_inside_is_a_named_skip(tmp_path, monkeypatch):
+    from toolkit import load_articles
+
+    (tmp_path / "page.html").write_text("<html><body><p>Text of a page.</p></body></html>")
+    (tmp_path / "good.txt").write_text("A headline\n\nThe one real paragraph.\n", "utf-8")
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # `import trafilatura` fails
+    result = load_articles(tmp_path)
+    assert [a.article_id for a in result] == ["good"]
+    (skip,) = result.skipped
+    assert skip.path.endswith("page.html")
+    assert "reader is not installed properly (ModuleNotFoundError: trafilatura)" in skip.reason

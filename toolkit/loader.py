@@ -90,11 +90,32 @@ def load_articles(
                         _read_file(path, max_bytes=max_bytes, skipped=result.skipped))
         except ArticleFormatError as err:
             result.skipped.append(Skipped(err.path, err.reason, err.where))
+        except Exception as err:  # noqa: BLE001 -- one file never stops the batch
+            result.skipped.append(Skipped(str(path), _failure_reason(path, err)))
     kept = _keep_once(read, result.skipped)
     result.extend(article for _, article in sorted(kept, key=lambda pa: pa[0]))
     for skipped in result.skipped:
         log.warning("skipped %s", skipped)
     return result
+
+
+def _failure_reason(path: Path, err: Exception) -> str:
+    """Return the skip reason for an unexpected error while reading ``path``.
+
+    Only the error's type is named (and, for a missing module, its name): an error's message can
+    quote the file, and a skip message never echoes file contents.
+    """
+    log.debug("reading %s failed", path, exc_info=err)
+    if isinstance(err, RecursionError):
+        return "nested too deeply to read: flatten the file"
+    if isinstance(err, MemoryError):
+        return "not enough memory to read this file: split it into smaller files"
+    if isinstance(err, ImportError):
+        return (f"the {path.suffix.lower() or 'file'} reader is not installed properly "
+                f"({type(err).__name__}: {err.name or 'a module'}): reinstall the toolkit "
+                "(`make install`)")
+    return (f"the {path.suffix.lower() or 'file'} reader failed ({type(err).__name__}): "
+            "re-save the file, or report it as a bug")
 
 
 def _keep_once(
@@ -331,6 +352,8 @@ def _json_records(path: Path, text: str) -> list[tuple[int, Any]]:
             path, f"JSON does not parse ({err.msg}): fix the file, or use .jsonl for one "
             "article per line", where=f"line {err.lineno}"
         ) from None
+    except (ValueError, RecursionError) as err:
+        raise ArticleFormatError(path, _json_limit_reason(err)) from None
     if isinstance(data, dict):
         for key in ("articles", "items", "data", "records"):
             if isinstance(data.get(key), list):
@@ -352,6 +375,17 @@ def _jsonl_records(path: Path, text: str, skipped: list[Skipped]) -> Iterator[tu
         except json.JSONDecodeError as err:
             skipped.append(Skipped(str(path), f"JSON does not parse ({err.msg}): fix or remove "
                                    "this line", f"line {lineno}"))
+        except (ValueError, RecursionError) as err:
+            skipped.append(Skipped(str(path), _json_limit_reason(err), f"line {lineno}"))
+
+
+def _json_limit_reason(err: Exception) -> str:
+    """Return the skip reason for JSON that parses but is past Python's limits."""
+    if isinstance(err, RecursionError):
+        return "JSON nested too deeply to read (thousands of levels): flatten it"
+    # int("9" * 5000) refuses numbers of over sys.get_int_max_str_digits() digits
+    return ("JSON holds a number too long to read (thousands of digits): write it as a "
+            "string, or remove it")
 
 
 def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
@@ -400,24 +434,33 @@ def _from_records(
 ) -> Iterator[Article]:
     for n, record in records:
         where = f"{unit} {n}"
-        if not isinstance(record, dict):
-            skipped.append(Skipped(str(path), "record is not an object: each article must be "
-                                   "a JSON object with a text field", where))
+        try:
+            article = _record_article(path, n, record, encoding)
+        except ArticleFormatError as err:
+            skipped.append(Skipped(str(path), err.reason, where))
             continue
-        body = _field(record, "text")
-        if not isinstance(body, str) or not body.strip():
-            skipped.append(Skipped(str(path), "no text field (expected one of: "
-                                   f"{', '.join(FIELDS['text'])})", where))
+        except Exception as err:  # noqa: BLE001 -- one record never stops the file
+            skipped.append(Skipped(str(path), _failure_reason(path, err), where))
             continue
-        title = normalize_text(str(_field(record, "title") or "")).strip()
-        cleaned = clean_blocks(split_blocks(normalize_text(body)), title=title)
-        if not cleaned.paragraphs:
-            skipped.append(Skipped(str(path), "no article body left after removing boilerplate",
-                                   where))
-            continue
-        own_id = _field(record, "id")
-        article_id = str(own_id) if own_id not in (None, "") else f"{path.stem}-{n}"
-        yield _article(path, article_id, record, cleaned, encoding)
+        yield article
+
+
+def _record_article(path: Path, n: int, record: Any, encoding: str) -> Article:
+    """Return the article of one JSON/JSONL/CSV record; raise ArticleFormatError naming why not."""
+    if not isinstance(record, dict):
+        raise ArticleFormatError(path, "record is not an object: each article must be a JSON "
+                                 "object with a text field")
+    body = _field(record, "text")
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleFormatError(path, "no text field (expected one of: "
+                                 f"{', '.join(FIELDS['text'])})")
+    title = normalize_text(str(_field(record, "title") or "")).strip()
+    cleaned = clean_blocks(split_blocks(normalize_text(body)), title=title)
+    if not cleaned.paragraphs:
+        raise ArticleFormatError(path, "no article body left after removing boilerplate")
+    own_id = _field(record, "id")
+    article_id = str(own_id) if own_id not in (None, "") else f"{path.stem}-{n}"
+    return _article(path, article_id, record, cleaned, encoding)
 
 
 def _article(path: Path, article_id: str, meta: dict[str, Any], cleaned, encoding: str) -> Article:
