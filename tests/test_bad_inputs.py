@@ -29,7 +29,13 @@ EXPECTED = {
     "deep.json": "nested too deeply",
     "deep-line.jsonl": "nested too deeply",
     "huge-number.json": "number too long",
+    "cycle": "link to a folder: not followed",
+    "private-link.txt": "link to a file outside the folder",
+    "shadow-link.csv": "link to a file outside the folder",
+    "password-header.csv": "CSV has no text column (found: 1 column that is not a name)",
 }
+# What the files outside the folder, and one inside, hold: no skip message may echo it.
+SECRET = "SECRET-b7c1"
 # root reads any file whatever its mode; the probe then runs without root's override capabilities
 # (setpriv), so that "no read permission" means the same as for an ordinary user.
 AS_ORDINARY_USER = (["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
@@ -69,6 +75,12 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
     os.symlink(folder / "loop-b.txt", folder / "loop-a.txt")
     os.symlink(folder / "loop-a.txt", folder / "loop-b.txt")
     os.symlink(folder, folder / "cycle")  # a folder that contains itself
+    # links out of the folder, to a private note and to a password-file-like CSV
+    (tmp_path / "private.txt").write_text(f"My notes\n\nA private {SECRET} paragraph.\n")
+    (tmp_path / "shadow").write_text(f"root:$6${SECRET}:19000:0:99999:7:::\n")
+    os.symlink(tmp_path / "private.txt", folder / "private-link.txt")
+    os.symlink(tmp_path / "shadow", folder / "shadow-link.csv")
+    (folder / "password-header.csv").write_text(f"root:$6${SECRET}:19000:0:99999:7:::\n")
     expected = dict(EXPECTED)
     unreadable = folder / "unreadable.txt"
     unreadable.write_text("A headline\n\nText nobody may read.\n", "utf-8")
@@ -89,6 +101,7 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
         assert reason in reasons[name], (name, reasons[name])
     for _, _, line in report["skipped"]:
         assert str(folder) in line  # every line names its file
+        assert SECRET not in line  # and never echoes what a file holds
     assert report["max_rss_mb"] < MEMORY_BOUND_MB
 
 
@@ -103,3 +116,23 @@ def test_a_reader_that_fails_inside_is_a_named_skip(tmp_path, monkeypatch):
     (skip,) = result.skipped
     assert skip.path.endswith("page.html")
     assert "reader is not installed properly (ModuleNotFoundError: trafilatura)" in skip.reason
+
+
+def test_links_out_of_the_folder_are_read_only_when_allowed(tmp_path):
+    from toolkit import load_articles
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (tmp_path / "outside.txt").write_text("A headline\n\nA paragraph kept outside.\n")
+    (folder / "inside.txt").write_text("Another headline\n\nA paragraph kept inside.\n")
+    os.symlink(tmp_path / "outside.txt", folder / "out-link.txt")
+    os.symlink(folder / "inside.txt", folder / "in-link.txt")  # stays inside: read (a duplicate)
+
+    result = load_articles(folder)
+    assert [a.article_id for a in result] == ["in-link"]
+    assert sorted((Path(s.path).name, s.reason.split(":")[0]) for s in result.skipped) == [
+        ("inside.txt", "duplicate of article in-link (same text; of the copies, the one with "
+         "the smallest path is kept)"),
+        ("out-link.txt", "link to a file outside the folder")]
+    allowed = load_articles(folder, follow_links=True)
+    assert sorted(a.article_id for a in allowed) == ["in-link", "out-link"]

@@ -19,6 +19,9 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1024 / 1024,
                    help="skip files larger than this many megabytes (default: %(default)g)")
+    p.add_argument("--follow-links", action="store_true",
+                   help="read symbolic links in a folder that point outside it (default: "
+                   "skipped and named)")
 
 
 def _add_codebook_option(p: argparse.ArgumentParser, extra: str = "") -> None:
@@ -28,7 +31,8 @@ def _add_codebook_option(p: argparse.ArgumentParser, extra: str = "") -> None:
 
 
 def _load(args: argparse.Namespace) -> LoadResult:
-    return load_articles(args.paths, max_bytes=int(args.max_mb * 1024 * 1024))
+    return load_articles(args.paths, max_bytes=int(args.max_mb * 1024 * 1024),
+                         follow_links=args.follow_links)
 
 
 def cmd_load(args: argparse.Namespace) -> int:

@@ -74,17 +74,20 @@ def load_articles(
     paths: str | os.PathLike | Iterable[str | os.PathLike],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    follow_links: bool = False,
 ) -> LoadResult:
     """Return the articles found in ``paths`` (files or folders, searched recursively).
 
     Folders are walked in sorted order; hidden files, ``README*``, ``*.meta.json`` sidecars and
     ``labels/`` folders are not articles. Articles with the same normalised text are kept once.
+    A symbolic link in a folder whose target lies outside that folder is skipped and named
+    unless ``follow_links``; links to folders are never followed. Only regular files are read.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     result = LoadResult()
     read: list[tuple[int, Article]] = []  # (position in the input order, article)
-    for path in _expand(paths, result):
+    for path in _expand(paths, result, follow_links=follow_links):
         try:
             read.extend((len(read), a) for a in
                         _read_file(path, max_bytes=max_bytes, skipped=result.skipped))
@@ -158,18 +161,34 @@ def _unique_id(base: str, seen: set[str]) -> str:
     return f"{base}~{n}"
 
 
-def _expand(paths: Iterable[str | os.PathLike], result: LoadResult) -> Iterator[Path]:
-    """Yield the article files under ``paths``; every other file, an empty folder and a path
-    that does not exist are named in ``result.skipped``."""
+def _expand(paths: Iterable[str | os.PathLike], result: LoadResult,
+            *, follow_links: bool = False) -> Iterator[Path]:
+    """Yield the article files under ``paths``; every other file, an empty folder, a path
+    that does not exist and a link leaving its folder are named in ``result.skipped``."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            top = os.path.realpath(path)
             found = False
             for root, dirs, files in os.walk(path, onerror=None, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "labels")
+                for name in [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+                    # os.walk never enters a linked folder: say so rather than drop it silently
+                    found = True
+                    dirs.remove(name)
+                    result.skipped.append(Skipped(
+                        str(Path(root) / name), "link to a folder: not followed (folders are "
+                        "searched without following links); pass the folder's own path"))
                 for name in sorted(files):
                     if _is_article_name(name):
                         found = True
+                        if not follow_links and _leaves(Path(root) / name, top):
+                            result.skipped.append(Skipped(
+                                str(Path(root) / name), "link to a file outside the folder: "
+                                "not followed (nothing outside the articles folder is read); "
+                                "copy the file in, or allow it (load_articles(follow_links=True),"
+                                " --follow-links)"))
+                            continue
                         yield Path(root) / name
                     elif not _is_companion_name(name):
                         found = True
@@ -185,6 +204,15 @@ def _expand(paths: Iterable[str | os.PathLike], result: LoadResult) -> Iterator[
                 Skipped(str(path), "no such file or folder: check the path (it is relative to "
                         f"{Path.cwd()})")
             )
+
+
+def _leaves(path: Path, top: str) -> bool:
+    """True when ``path`` is a symbolic link whose target (all links resolved) is not inside the
+    folder ``top`` (itself resolved)."""
+    if not path.is_symlink():
+        return False
+    target = os.path.realpath(path)
+    return os.path.commonpath([top, target]) != top
 
 
 def _is_article_name(name: str) -> bool:
@@ -402,7 +430,7 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
         columns = [c.strip().lower() for c in (reader.fieldnames or [])]
         if not any(c in FIELDS["text"] for c in columns):
             raise ArticleFormatError(
-                path, f"CSV has no text column (found: {', '.join(columns) or 'none'}): name "
+                path, f"CSV has no text column (found: {_column_names(columns)}): name "
                 f"the article text column one of {', '.join(FIELDS['text'])}", where="row 1"
             )
         # row numbers count the header as row 1, as a spreadsheet shows them
@@ -414,6 +442,21 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
             where=f"row {len(rows) + 1 + bool(reader.fieldnames)}",
         ) from None
     return rows
+
+
+def _column_names(columns: list[str]) -> str:
+    """Return the header's column names for a message: only names that look like column names
+    (a first line that is data, such as a password file's, is never echoed).
+
+    >>> _column_names(["title", "date"]), _column_names(["root:$6$x1:19000:0"]), _column_names([])
+    ('title, date', '1 column that is not a name', 'none')
+    """
+    names = [c for c in columns if re.fullmatch(r"[\w .-]{1,40}", c)]
+    others = len(columns) - len(names)
+    if others:
+        names.append(f"{others} column{'s' * (others > 1)} that {'are' if others > 1 else 'is'} "
+                     f"not a name")
+    return ", ".join(names) or "none"
 
 
 def _field(record: dict[str, Any], name: str) -> Any:
