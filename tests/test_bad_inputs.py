@@ -33,6 +33,7 @@ EXPECTED = {
     "private-link.txt": "link to a file outside the folder",
     "shadow-link.csv": "link to a file outside the folder",
     "password-header.csv": "CSV has no text column (found: 1 column that is not a name)",
+    "pipe.txt": "a named pipe (FIFO), not a regular file",
 }
 # What the files outside the folder, and one inside, hold: no skip message may echo it.
 SECRET = "SECRET-b7c1"
@@ -81,6 +82,7 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
     os.symlink(tmp_path / "private.txt", folder / "private-link.txt")
     os.symlink(tmp_path / "shadow", folder / "shadow-link.csv")
     (folder / "password-header.csv").write_text(f"root:$6${SECRET}:19000:0:99999:7:::\n")
+    os.mkfifo(folder / "pipe.txt")  # reading it would wait for a writer forever
     expected = dict(EXPECTED)
     unreadable = folder / "unreadable.txt"
     unreadable.write_text("A headline\n\nText nobody may read.\n", "utf-8")
@@ -136,3 +138,33 @@ def test_links_out_of_the_folder_are_read_only_when_allowed(tmp_path):
         ("out-link.txt", "link to a file outside the folder")]
     allowed = load_articles(folder, follow_links=True)
     assert sorted(a.article_id for a in allowed) == ["in-link", "out-link"]
+
+
+SPECIAL_PROBE = r"""
+import json, sys
+from toolkit import load_articles
+result = load_articles(sys.argv[1:], follow_links=True)
+print(json.dumps({"loaded": [a.article_id for a in result],
+                  "skipped": sorted([s.path.rsplit("/", 1)[-1], s.reason] for s in result.skipped)}))
+"""
+
+
+def test_only_regular_files_are_read_never_a_pipe_or_a_device(tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A headline\n\nThe one real paragraph.\n", "utf-8")
+    os.mkfifo(folder / "pipe.txt")
+    os.symlink("/dev/stdin", folder / "stdin.txt")
+    os.symlink("/dev/zero", folder / "zero.txt")
+    os.mkfifo(tmp_path / "given.txt")  # a pipe given by its own path, not found in a folder
+    # stdin stays open and empty: reading it would block until the timeout, which guards a hang
+    proc = subprocess.run([sys.executable, "-c", SPECIAL_PROBE, str(folder),
+                           str(tmp_path / "given.txt")], stdin=subprocess.PIPE,
+                          capture_output=True, text=True, timeout=120, check=True)
+    report = json.loads(proc.stdout)
+    assert report["loaded"] == ["good"]
+    reasons = dict(report["skipped"])
+    assert sorted(reasons) == ["given.txt", "pipe.txt", "stdin.txt", "zero.txt"]
+    for name in ("given.txt", "pipe.txt", "stdin.txt"):
+        assert reasons[name].startswith("a named pipe (FIFO), not a regular file"), reasons
+    assert reasons["zero.txt"].startswith("a device, not a regular file"), reasons

@@ -248,13 +248,19 @@ def _unread_reason(name: str) -> str:
 def read_bytes(path: Path, *, max_bytes: int) -> bytes:
     """Return the bytes of ``path``, refusing unreadable, empty or oversized files."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ArticleFormatError(
-                path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit: "
-                "split it, or raise the limit (load_articles(max_bytes=...), --max-mb)"
-            )
-        with path.open("rb") as fh:
+        # a named pipe, a device or a link to stdin would block or never end: checked before
+        # opening, and again on the open file (O_NONBLOCK: opening a pipe does not wait)
+        _regular(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            _regular(path, info.st_mode)
+            size = info.st_size
+            if size > max_bytes:
+                raise ArticleFormatError(
+                    path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB "
+                    "limit: split it, or raise the limit (load_articles(max_bytes=...), --max-mb)"
+                )
             data = fh.read(max_bytes + 1)
     except PermissionError:
         raise ArticleFormatError(path, "permission denied: make the file readable") from None
@@ -266,6 +272,17 @@ def read_bytes(path: Path, *, max_bytes: int) -> bytes:
     if not data.strip():
         raise ArticleFormatError(path, "file is empty: remove it or add the article text")
     return data
+
+
+def _regular(path: Path, mode: int) -> None:
+    import stat
+
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        raise ArticleFormatError(path, f"{kind}, not a regular file: only regular files are "
+                                 "read; save the article as a file")
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
