@@ -34,6 +34,8 @@ EXPECTED = {
     "shadow-link.csv": "link to a file outside the folder",
     "password-header.csv": "CSV has no text column (found: 1 column that is not a name)",
     "pipe.txt": "a named pipe (FIFO), not a regular file",
+    "unbalanced-quote.csv": "an unbalanced quote (\") in this row swallowed the 2 row(s) after "
+                            "it into one field (lines 3-5 of the file)",
 }
 # What the files outside the folder, and one inside, hold: no skip message may echo it.
 SECRET = "SECRET-b7c1"
@@ -95,12 +97,14 @@ def test_gallery_loads_the_good_article_and_names_every_bad_one(tmp_path):
                           capture_output=True, text=True, timeout=300, check=True)
     report = json.loads(proc.stdout)
 
-    assert [a[0] for a in report["loaded"]] == ["deep-line-1", "good", "long-string-1"]
+    assert [a[0] for a in report["loaded"]] == ["deep-line-1", "good", "long-string-1", "1", "5"]
     assert report["loaded"][2][1] == 10_000_000
     reasons = {name: reason for name, reason, _ in report["skipped"]}
     assert set(reasons) == set(expected)
     for name, reason in expected.items():
         assert reason in reasons[name], (name, reasons[name])
+    assert "unbalanced-quote.csv: row 3: an unbalanced quote" in " ".join(
+        line for _, _, line in report["skipped"])
     for _, _, line in report["skipped"]:
         assert str(folder) in line  # every line names its file
         assert SECRET not in line  # and never echoes what a file holds

@@ -330,7 +330,8 @@ def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped]) -> Iterato
         yield from _from_records(path, _jsonl_records(path, text, skipped), encoding, skipped,
                                  "line")
     else:
-        yield from _from_records(path, _csv_records(path, text), encoding, skipped, "row")
+        yield from _from_records(path, _csv_records(path, text, skipped), encoding, skipped,
+                                 "row")
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
@@ -433,7 +434,7 @@ def _json_limit_reason(err: Exception) -> str:
             "string, or remove it")
 
 
-def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
+def _csv_records(path: Path, text: str, skipped: list[Skipped]) -> list[tuple[int, Any]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -451,14 +452,66 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
                 f"the article text column one of {', '.join(FIELDS['text'])}", where="row 1"
             )
         # row numbers count the header as row 1, as a spreadsheet shows them
+        lines: dict[int, tuple[int, int]] = {}  # row -> its first and last line in the file
         for n, row in enumerate(reader, start=2):
+            lines[n] = (lines[n - 1][1] + 1 if n > 2 else 2, reader.line_num)
             rows.append((n, row))
     except csv.Error as err:
         raise ArticleFormatError(
             path, f"CSV does not parse ({err}): re-save it from a spreadsheet as CSV (UTF-8)",
             where=f"row {len(rows) + 1 + bool(reader.fieldnames)}",
         ) from None
-    return rows
+    swallowed = _swallowed_rows(rows, reader.fieldnames or [], dialect)
+    for n, count in swallowed.items():
+        first, last = lines[n]
+        skipped.append(Skipped(
+            str(path), f"an unbalanced quote (\") in this row swallowed the {count} row(s) "
+            f"after it into one field (lines {first}-{last} of the file): close the quote, or "
+            'write a quote inside a field as two ("")', f"row {n}"))
+    return [(n, row) for n, row in rows if n not in swallowed]
+
+
+# A value of a column that holds numbers or dates only (an id, a date): the shape by which a
+# line inside a quoted field is recognised as a row that an unbalanced quote swallowed.
+_TYPED_VALUE = re.compile(r"[\d\s:/.,+-]*\d[\d\s:/.,+-]*")
+
+
+def _swallowed_rows(rows: list[tuple[int, Any]], fieldnames: list[str],
+                    dialect: Any) -> dict[int, int]:
+    """Return {row: how many rows it swallowed} for the rows in which an unbalanced quote made
+    one field run on over the rows after it.
+
+    Line breaks inside a quoted field are legitimate (paragraphs); a line in a field is taken
+    for a swallowed row only when it parses as a row of the header's shape: as many fields as
+    columns, a number or date where every other row has one (an id, a date column), and, when
+    no column is typed so, short values outside the text column.
+    """
+    width = len(fieldnames)
+    if width < 2:
+        return {}
+    plain = [row for _, row in rows if not any("\n" in (v or "") for v in row.values()
+                                               if isinstance(v, str))]
+    typed = [i for i, name in enumerate(fieldnames)
+             if plain and all(_TYPED_VALUE.fullmatch(row.get(name) or "") for row in plain)]
+    text_columns = {i for i, name in enumerate(fieldnames)
+                    if str(name).strip().lower() in FIELDS["text"]}
+
+    def row_shaped(line: str) -> bool:
+        fields = next(csv.reader([line], dialect), [])
+        if len(fields) != width:
+            return False
+        if typed:
+            return all(_TYPED_VALUE.fullmatch(fields[i]) for i in typed)
+        return all(len(f) <= 60 for i, f in enumerate(fields) if i not in text_columns)
+
+    found = {}
+    for n, row in rows:
+        for value in row.values():
+            if isinstance(value, str) and "\n" in value:
+                count = sum(row_shaped(line) for line in value.split("\n")[1:])
+                if count:
+                    found[n] = max(found.get(n, 0), count)
+    return found
 
 
 def _column_names(columns: list[str]) -> str:
