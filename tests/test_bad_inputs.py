@@ -172,3 +172,42 @@ def test_only_regular_files_are_read_never_a_pipe_or_a_device(tmp_path):
     for name in ("given.txt", "pipe.txt", "stdin.txt"):
         assert reasons[name].startswith("a named pipe (FIFO), not a regular file"), reasons
     assert reasons["zero.txt"].startswith("a device, not a regular file"), reasons
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd",
+            "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+
+
+def test_formulas_in_an_article_never_run_in_a_spreadsheet(tmp_path):
+    import csv
+
+    import pandas as pd
+
+    from toolkit.cli import main
+    from toolkit.io import read_table, write_table
+    from toolkit.plot import _csv_text
+
+    record = {"id": "=1+1", "title": FORMULAS[0], "authors": [FORMULAS[2]],
+              "text": "\n\n".join(f"{f} is a formula." for f in FORMULAS)}
+    (tmp_path / "formulas.json").write_text(json.dumps(record), "utf-8")
+    assert main(["load", str(tmp_path / "formulas.json"), "--out", str(tmp_path / "out")]) == 0
+    cells = []
+    for name in ("articles.csv", "paragraphs.csv"):
+        with open(tmp_path / "out" / name, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        cells += [v for row in rows for v in row.values()]
+        assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in cells), name
+    assert {"'=1+1", f"'{FORMULAS[0]}", f"'{FORMULAS[2]}"} <= set(cells)
+    assert {f"'{f} is a formula." for f in FORMULAS[:4]} <= set(cells)  # paragraphs are stripped
+
+    # only text cells: numbers (negative ones too) stay numbers; Parquet and read_table give
+    # the exact text back
+    df = pd.DataFrame({"article_id": ["=a", "b"], "start": [-3, 4], "value": [-1.5, 2.0],
+                       "text": ["-3 degrees", "'=quoted already"]})
+    write_table(df, tmp_path / "t", "t", fmt="both")
+    assert (tmp_path / "t" / "t.csv").read_text().splitlines() == [
+        "article_id,start,value,text", "'=a,-3,-1.5,'-3 degrees", "b,4,2.0,''=quoted already"]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t" / "t.parquet"), df)
+    (tmp_path / "t" / "t.parquet").unlink()
+    pd.testing.assert_frame_equal(read_table(tmp_path / "t", "t"), df)
+    assert _csv_text(df).splitlines()[1] == "'=a,-3,-1.5,'-3 degrees"

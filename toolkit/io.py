@@ -41,8 +41,8 @@ import pandas as pd
 import pyarrow as pa
 
 __all__ = ["TableFormat", "atomic_path", "parquet_bytes", "read_commented_csv", "read_table",
-           "staging_dir", "sweep_stale", "write_atomic", "write_csv", "write_datasets",
-           "write_many", "write_partitions", "write_table"]
+           "spreadsheet_safe", "spreadsheet_unsafe", "staging_dir", "sweep_stale", "write_atomic",
+           "write_csv", "write_datasets", "write_many", "write_partitions", "write_table"]
 
 TableFormat = Literal["csv", "parquet", "both"]
 Writer = Callable[[IO[bytes]], object]
@@ -271,9 +271,63 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# A cell a spreadsheet would run as a formula (OWASP's "CSV injection": "=HYPERLINK(...)",
+# "+cmd|...", "@SUM(...)"; a leading tab or CR is read past by some spreadsheets).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_formula(value: object) -> bool:
+    # also a cell that starts with "'" before such a character: prefixed too, so that
+    # spreadsheet_unsafe gives back exactly what was written
+    return isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START)
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with every text cell a spreadsheet would read as a formula prefixed with
+    ``'`` (OWASP's rule), so opening the CSV in Excel or LibreOffice runs nothing. Numbers are
+    never touched: ``-3`` in a number column stays ``-3``; only ``str`` cells are.
+
+    >>> df = pd.DataFrame({"text": ["=SUM(A1)", "-5 degrees", "plain"], "n": [-3, 1, 2]})
+    >>> spreadsheet_safe(df).to_dict("list")
+    {'text': ["'=SUM(A1)", "'-5 degrees", 'plain'], 'n': [-3, 1, 2]}
+    >>> spreadsheet_unsafe(spreadsheet_safe(df)).equals(df)
+    True
+    """
+    out = df
+    for column in df.columns:
+        values = df[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        mask = values.map(_is_formula).astype(bool)
+        if mask.any():
+            out = df.copy() if out is df else out
+            out[column] = values.where(~mask, "'" + values[mask].astype(str))
+    return out
+
+
+def spreadsheet_unsafe(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with the ``'`` that :func:`spreadsheet_safe` added removed again."""
+    out = df
+    for column in df.columns:
+        values = df[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        mask = values.map(lambda v: isinstance(v, str) and v.startswith("'")
+                          and _is_formula(v[1:])).astype(bool)
+        if mask.any():
+            out = df.copy() if out is df else out
+            out[column] = values.where(~mask, values[mask].str[1:])
+    return out
+
+
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write ``df`` as UTF-8 CSV with Unix line endings, atomically; return the path."""
-    data = df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """Write ``df`` as UTF-8 CSV with Unix line endings, atomically; return the path.
+
+    CSV files are opened in spreadsheets, so text cells that would run as a formula get a
+    leading ``'`` (:func:`spreadsheet_safe`); :func:`read_table` and :func:`read_commented_csv`
+    remove it again. Parquet keeps the exact text.
+    """
+    data = spreadsheet_safe(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
     return write_atomic(path, lambda fh: fh.write(data))
 
 
@@ -294,7 +348,7 @@ def read_commented_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
             if not line.startswith("#"):
                 break
             skip += 1
-    return pd.read_csv(path, skiprows=skip, **kwargs)
+    return spreadsheet_unsafe(pd.read_csv(path, skiprows=skip, **kwargs))
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -451,7 +505,7 @@ def read_table(out_dir: str | os.PathLike, name: str) -> pd.DataFrame:
         table = pq.read_table(single)
         return _restore_dtypes(table.to_pandas(), table.schema)
     if csv.is_file():
-        return pd.read_csv(csv, keep_default_na=False)
+        return spreadsheet_unsafe(pd.read_csv(csv, keep_default_na=False))
     raise ToolkitError(f"{out_dir}: no table {name!r} (looked for {folder.name}/, {single.name} "
                        f"and {csv.name}); write it with `toolkit annotate ... --out {out_dir}`")
 
