@@ -211,3 +211,21 @@ def test_formulas_in_an_article_never_run_in_a_spreadsheet(tmp_path):
     (tmp_path / "t" / "t.parquet").unlink()
     pd.testing.assert_frame_equal(read_table(tmp_path / "t", "t"), df)
     assert _csv_text(df).splitlines()[1] == "'=a,-3,-1.5,'-3 degrees"
+
+
+def test_partition_folders_are_short_and_stable_for_any_id(tmp_path):
+    import pandas as pd
+
+    from toolkit.io import partition_name, read_table, write_datasets
+
+    ids = ["Китай_готов_стать_посредником_в_урегулировании_конфликта_",  # 58 Cyrillic letters
+           "中国准备在俄罗斯和乌克兰之间充当调解人的角色并提出和平计划书",  # 29 Chinese
+           "x" * 300, "a/b=c%d", "..", "007", "sp ace", "ü" * 200]
+    df = pd.DataFrame({"article_id": sorted(ids), "n": range(len(ids))})
+    write_datasets({tmp_path / "t": df})
+    names = sorted(p.name for p in (tmp_path / "t").iterdir() if p.is_dir())
+    assert names == sorted(f"article={partition_name(i)}" for i in ids)
+    assert max(len(n.encode()) for n in names) <= 160  # a file name may have 255 bytes
+    assert partition_name(ids[0]) == partition_name(str(ids[0]))  # stable: a pure function
+    assert partition_name(ids[0]).startswith("Китай_готов_стать_посредником_в_")
+    pd.testing.assert_frame_equal(read_table(tmp_path, "t"), df, check_exact=True)

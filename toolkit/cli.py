@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "a local cluster of --workers processes)")
     p.add_argument("--partition-by-article", action=argparse.BooleanOptionalAction,
                    default=None,
-                   help="write Parquet tables as folders OUT/TABLE/article_id=ID/part-0.parquet "
+                   help="write Parquet tables as folders OUT/TABLE/article=NAME/part-0.parquet "
                    "instead of one OUT/TABLE.parquet each (default: on with --engine dask, "
                    "off with --engine local; CSV is always one file per table)")
     p.add_argument("--no-cache", action="store_true",

@@ -17,9 +17,11 @@ Where ``O_TMPFILE`` is not available (other systems, some file systems) a named 
 the same file sweeps it.
 
 A table can also be a Parquet *dataset* partitioned by article (``write_datasets``): a folder
-``<name>/`` in hive layout, ``article_id=<id>/part-0.parquet`` (the id percent-encoded where it
-holds ``/``, ``=``, ``%`` or other characters unsafe in a path), plus ``_common_metadata`` with the
-whole table's schema. It is written into a hidden staging folder ``.<name>.partial-<pid>-<random>``
+``<name>/`` in hive layout, ``article=<prefix>-<hash>/part-0.parquet`` (``partition_name``: the
+id's first characters that are safe in a file name, then a hash of the whole id, so the name is
+short and stable for any id, however long, in any script), plus ``_common_metadata`` with the
+whole table's schema. The files hold the ``article_id`` column itself, so the ids come back
+exactly, whatever the folder names. It is written into a hidden staging folder ``.<name>.partial-<pid>-<random>``
 beside the target and renamed into place only when every file is written and flushed; an earlier
 dataset is renamed away first and deleted after. ``read_table`` reads any of the layouts back.
 """
@@ -41,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 
 __all__ = ["TableFormat", "atomic_path", "parquet_bytes", "read_commented_csv", "read_table",
-           "spreadsheet_safe", "spreadsheet_unsafe", "staging_dir", "sweep_stale", "write_atomic",
+           "partition_name", "spreadsheet_safe", "spreadsheet_unsafe", "staging_dir", "sweep_stale", "write_atomic",
            "write_csv", "write_datasets", "write_many", "write_partitions", "write_table"]
 
 TableFormat = Literal["csv", "parquet", "both"]
@@ -50,6 +52,8 @@ Writer = Callable[[IO[bytes]], object]
 _STAGING_PREFIX = "toolkit-atomic-"
 _PARTIAL = ".partial-"  # .<name>.partial-<pid>-<random>: a dataset being written, or the old one
 PARTITION_COLUMN = "article_id"
+PARTITION_KEY = "article"  # the folder key: article=<partition_name(article_id)>
+_PREFIX_CHARS = 32
 _SCHEMA_FILE = "_common_metadata"  # the whole table's schema; readers skip "_" files as data
 # Set to False (tests do) to exercise the mkstemp fallback on a system that has O_TMPFILE.
 USE_O_TMPFILE = hasattr(os, "O_TMPFILE")
@@ -382,30 +386,53 @@ def write_table(df: pd.DataFrame, out_dir: str | os.PathLike, name: str,
 DatasetWriter = Callable[[pd.DataFrame, Path, pa.Schema], object]
 
 
+def partition_name(article_id: str) -> str:
+    """Return the name of an article's partition folder (after ``article=``): up to 32 of the id's
+    first letters, digits, ``-``, ``.`` and ``_`` (anything else as ``_``), then 16 hex digits of
+    the SHA-256 of the whole id. Short for any id (at most 145 bytes), the same in every run.
+
+    >>> partition_name("000_a1bbb6199e38b69c")
+    '000_a1bbb6199e38b69c-a1cedeb86ff5b379'
+    >>> partition_name("syn/2023?v=1")
+    'syn_2023_v_1-2a9541987454ac5d'
+    """
+    import hashlib
+    import re
+
+    prefix = re.sub(r"[^\w.-]", "_", article_id[:_PREFIX_CHARS])
+    digest = hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{prefix}-{digest}" if prefix else digest
+
+
 def write_partitions(df: pd.DataFrame, folder: str | os.PathLike, *, schema: pa.Schema) -> int:
-    """Return the number of files written: the rows of ``df`` as ``folder/article_id=<id>/
-    part-0.parquet``, one file per article, each flushed to disk.
+    """Return the number of files written: the rows of ``df`` as ``folder/article=<name>/
+    part-0.parquet`` (``partition_name``), one file per article, each flushed to disk.
 
     The unit of work of every dataset writer (in this process, or on a dask worker for a slice of
     the articles; slices must not share an article). ``schema`` is the whole table's, so every
     file has the same column types even when a slice holds no value of a column.
     """
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-    files: list[str] = []
-    # one call, one thread, order preserved: an article's rows keep their order in its file
-    ds.write_dataset(table, str(folder), format="parquet", partitioning=_partitioning(schema),
-                     basename_template="part-{i}.parquet", use_threads=False,
-                     preserve_order=True, existing_data_behavior="overwrite_or_ignore",
-                     file_visitor=lambda written: files.append(written.path))
+    rows: dict[object, list[int]] = {}  # article -> its rows, in order
+    for i, article_id in enumerate(df[PARTITION_COLUMN]):
+        rows.setdefault(article_id, []).append(i)
+    files: list[Path] = []
+    # written here rather than by pyarrow's hive writer, which percent-encodes every non-ASCII
+    # character of a folder name (a Chinese prefix would triple in length)
+    for article_id, indices in rows.items():
+        part = Path(folder) / f"{PARTITION_KEY}={partition_name(str(article_id))}"
+        part.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.take(indices), part / "part-0.parquet")
+        files.append(part / "part-0.parquet")
     for name in files:
         fd = os.open(name, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-        _fsync_dir(Path(name).parent)
+        _fsync_dir(name.parent)
     return len(files)
 
 
@@ -516,13 +543,21 @@ def _read_dataset(folder: Path) -> pd.DataFrame:
 
     meta = folder / _SCHEMA_FILE
     schema = pq.read_schema(meta) if meta.is_file() else None
-    if schema is None:  # a dataset written by another tool: take the files' schema
+    old_layout = any(p.name.startswith(f"{PARTITION_COLUMN}=") for p in folder.iterdir())
+    if schema is not None and not old_layout:
+        # the ids are in the files; the folder names (article=...) are not read
+        if pa.types.is_null(schema.field(PARTITION_COLUMN).type):
+            index = schema.get_field_index(PARTITION_COLUMN)
+            schema = schema.set(index, pa.field(PARTITION_COLUMN, pa.string()))
+        dataset = ds.dataset(folder, format="parquet", schema=schema)
+        df = _restore_dtypes(dataset.to_table().to_pandas(), schema)
+    elif schema is None:  # a dataset written by another tool: take the files' schema
         partitioning = ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.string())]),
                                        flavor="hive")
         table = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
         df = table.to_pandas()
         df = df[[PARTITION_COLUMN, *(c for c in df.columns if c != PARTITION_COLUMN)]]
-    else:
+    else:  # written before the ids were kept in the files: article_id=<id> folders
         if pa.types.is_null(schema.field(PARTITION_COLUMN).type):
             index = schema.get_field_index(PARTITION_COLUMN)
             schema = schema.set(index, pa.field(PARTITION_COLUMN, pa.string()))
