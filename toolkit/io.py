@@ -21,9 +21,10 @@ A table can also be a Parquet *dataset* partitioned by article (``write_datasets
 id's first characters that are safe in a file name, then a hash of the whole id, so the name is
 short and stable for any id, however long, in any script), plus ``_common_metadata`` with the
 whole table's schema. The files hold the ``article_id`` column itself, so the ids come back
-exactly, whatever the folder names. It is written into a hidden staging folder ``.<name>.partial-<pid>-<random>``
-beside the target and renamed into place only when every file is written and flushed; an earlier
-dataset is renamed away first and deleted after. ``read_table`` reads any of the layouts back.
+exactly, whatever the folder names. It is written into a hidden staging folder
+``.<name>.partial-<pid>-<random>`` beside the target and renamed into place only when every file
+is written and flushed; an earlier dataset is renamed away first and deleted after.
+``read_table`` reads any of the layouts back.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ from typing import IO, Literal
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TableFormat", "atomic_path", "parquet_bytes", "read_commented_csv", "read_table",
-           "partition_name", "spreadsheet_safe", "spreadsheet_unsafe", "staging_dir", "sweep_stale", "write_atomic",
-           "write_csv", "write_datasets", "write_many", "write_partitions", "write_table"]
+__all__ = ["TableFormat", "atomic_path", "parquet_bytes", "partition_name", "read_commented_csv",
+           "read_table", "spreadsheet_safe", "spreadsheet_unsafe", "staging_dir", "sweep_stale",
+           "write_atomic", "write_csv", "write_datasets", "write_many", "write_partitions",
+           "write_table"]
 
 TableFormat = Literal["csv", "parquet", "both"]
 Writer = Callable[[IO[bytes]], object]
