@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 GALLERY = Path(__file__).resolve().parent / "bad_inputs"
 # The loader's whole process (Python, pandas, the 10 MB string decoded) stays under this.
 MEMORY_BOUND_MB = 400
@@ -149,7 +151,8 @@ import json, sys
 from toolkit import load_articles
 result = load_articles(sys.argv[1:], follow_links=True)
 print(json.dumps({"loaded": [a.article_id for a in result],
-                  "skipped": sorted([s.path.rsplit("/", 1)[-1], s.reason] for s in result.skipped)}))
+                  "skipped": sorted([s.path.rsplit("/", 1)[-1], s.reason]
+                                    for s in result.skipped)}))
 """
 
 
@@ -229,3 +232,135 @@ def test_partition_folders_are_short_and_stable_for_any_id(tmp_path):
     assert partition_name(ids[0]) == partition_name(str(ids[0]))  # stable: a pure function
     assert partition_name(ids[0]).startswith("Китай_готов_стать_посредником_в_")
     pd.testing.assert_frame_equal(read_table(tmp_path, "t"), df, check_exact=True)
+
+
+# -- smaller things (issue 17, item 12) -----------------------------------------------------------
+
+def test_form_feeds_and_odd_field_types(tmp_path):
+    from toolkit import load_articles
+
+    # pdftotext ends each page with a form feed: a paragraph break, not a character to drop
+    (tmp_path / "pages.txt").write_text("The headline\fThe first page ends here.\f"
+                                        "The second page goes on.\n", "utf-8")
+    (tmp_path / "types.jsonl").write_text("\n".join([
+        json.dumps({"text": ["a list", "of paragraphs"]}), json.dumps({"body": 42}),
+        '{"text": "A real article body.", "title": ["Part", "two"], "id": true, '
+        '"authors": ["Ann Lee", NaN, ["x"]], "outlet": NaN, "url": 3.0}']), "utf-8")
+    result = load_articles(tmp_path)
+    pages, record = result
+    assert (pages.title, pages.paragraphs) == (
+        "The headline", ("The first page ends here.", "The second page goes on."))
+    assert (record.article_id, record.title, record.authors, record.outlet, record.url) == (
+        "types-3", "Part; two", ("Ann Lee", "x"), "", "3")
+    assert [(s.where, s.reason.split(",")[0]) for s in result.skipped] == [
+        ("line 1", "the text field 'text' holds a list"),
+        ("line 2", "the text field 'body' holds a number")]
+
+
+def test_escape_sequences_in_file_names_never_reach_the_terminal(tmp_path, capsys):
+    from toolkit.cli import main
+
+    (tmp_path / "red\x1b[31m.txt").write_bytes(b"")
+    (tmp_path / "gnp\u202etxt.exe.txt").write_text("A headline\n\nA body paragraph.\n", "utf-8")
+    (tmp_path / "title.json").write_text(json.dumps(
+        {"title": "Bidi \u202etitle", "text": "Another body paragraph."}), "utf-8")
+    assert main(["load", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "red\\x1b[31m.txt: file is empty" in out
+    assert "gnp\\u202etxt.exe" in out and "Bidi \\u202etitle" in out
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e30", "-1", "0", "many"])
+def test_max_mb_must_be_a_real_size(value, tmp_path, capsys):
+    from toolkit.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["load", str(tmp_path), f"--max-mb={value}"])
+    assert exit_.value.code == 2
+    assert "--max-mb" in capsys.readouterr().err
+
+
+def test_an_unwritable_out_is_reported_before_any_work(tmp_path, capsys):
+    from toolkit.cli import main
+
+    (tmp_path / "good.txt").write_text("A headline\n\nThe one real paragraph.\n", "utf-8")
+    (tmp_path / "file").write_text("not a folder")
+    for out, why in [(tmp_path / "file", "--out is a file, not a folder"),
+                     (tmp_path / "file" / "sub", "cannot write into --out (Not a directory)")]:
+        assert main(["annotate", str(tmp_path / "good.txt"), "--out", str(out), "--quiet",
+                     "--codebook", ""]) == 1
+        err = capsys.readouterr().err
+        assert why in err and "loaded" not in err  # nothing was loaded, let alone annotated
+
+
+def test_os_errors_mid_run_are_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    from toolkit import cli
+
+    def vanished(args):
+        raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "out" / "x.csv"))
+
+    monkeypatch.setattr(cli, "cmd_load", vanished)
+    assert cli.main(["load", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit load: {tmp_path / 'out' / 'x.csv'}: No such file or directory")
+    assert "Traceback" not in err
+
+
+GOOD_GOLD = {"id": "a", "text": "He said “yes.”", "quotes": [{"text": "yes.", "speaker": "He"}]}
+
+
+def _gold(**change):
+    row = json.loads(json.dumps(GOOD_GOLD))
+    for key, value in change.items():
+        if key.startswith("q_"):
+            row["quotes"][0][key[2:]] = value
+        else:
+            row[key] = value
+    return json.dumps(row)
+
+
+BAD_GOLD = {
+    "a list": ("[1, 2]", "not a JSON object"),
+    "no id": (json.dumps({"text": "x", "quotes": []}), "missing field(s) id"),
+    "list id": (_gold(id=["a"]), '"id" must be a string'),
+    "bool id": (_gold(id=True), '"id" must be a string'),
+    "number text": (_gold(text=5), '"text" must be'),
+    "empty text": (_gold(text=" "), '"text" must be'),
+    "quotes object": (_gold(quotes={"a": 1}), '"quotes" must be a list'),
+    "quote string": (_gold(quotes=["yes"]), 'quote 1: a quote needs "text" and "speaker"'),
+    "speaker list": (_gold(q_speaker=["He"]), 'quote 1: "text" and "speaker" must be strings'),
+    "quote number": (_gold(q_text=1), 'quote 1: "text" and "speaker" must be strings'),
+    "kind number": (_gold(q_kind=1), 'quote 1: "kind" must be a string'),
+    "spans string": (_gold(q_spans="0-3"), 'quote 1: "spans" must be a list'),
+    "span triple": (_gold(q_spans=[[0, 1, 2]]), "quote 1: span [0, 1, 2] is not [start, end]"),
+    "backwards": (_gold(q_start=5000, q_end=-3), "quote 1: span [5000, -3] is not [start, end]"),
+    "past the end": (_gold(q_start=0, q_end=99), "0 <= start < end <= 14"),
+    "deep": ('{"id": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + "}", "not readable JSON"),
+    "huge number": ('{"id": ' + "9" * 5000 + "}", "not readable JSON"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(BAD_GOLD))
+def test_every_malformed_gold_shape_is_named(shape, tmp_path):
+    from toolkit.errors import GoldFormatError
+    from toolkit.evaluate.quotes import read_gold
+
+    line, message = BAD_GOLD[shape]
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(GOOD_GOLD) + "\n" + line + "\n", "utf-8")
+    with pytest.raises(GoldFormatError) as err:
+        read_gold(path)
+    assert f"{path}: line 2: " in str(err.value) and message in str(err.value), str(err.value)
+
+
+def test_gold_that_is_not_utf8_or_not_a_file_is_named(tmp_path):
+    from toolkit.errors import GoldFormatError
+    from toolkit.evaluate.quotes import read_gold
+
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(json.dumps(GOOD_GOLD).encode() + b"\n" + '{"id": "é"}'.encode("latin-1"))
+    with pytest.raises(GoldFormatError, match="not UTF-8"):
+        read_gold(latin)
+    with pytest.raises(GoldFormatError, match="not a file"):
+        read_gold(tmp_path)

@@ -352,7 +352,7 @@ def _sidecar(path: Path) -> dict[str, Any]:
 def _from_pasted_text(path: Path, text: str, encoding: str) -> Article:
     meta = _sidecar(path)
     text = normalize_text(text)
-    title = str(_field(meta, "title") or "")
+    title = _text_value(_field(meta, "title"))
     if path.suffix.lower() == ".md":
         # a leading "# Title" is the headline
         match = re.match(r"\s*#\s+(.+)\n", text)
@@ -564,16 +564,55 @@ def _record_article(path: Path, n: int, record: Any, encoding: str) -> Article:
         raise ArticleFormatError(path, "record is not an object: each article must be a JSON "
                                  "object with a text field")
     body = _field(record, "text")
-    if not isinstance(body, str) or not body.strip():
+    if body is not None and not isinstance(body, str):
+        name = next(k for k in record if str(k).strip().lower() in FIELDS["text"]
+                    and record[k] is body)
+        raise ArticleFormatError(path, f"the text field {str(name)!r} holds {_kind(body)}, not "
+                                 "text: make it one string (the article's paragraphs joined by "
+                                 "blank lines)")
+    if body is None or not body.strip():
         raise ArticleFormatError(path, "no text field (expected one of: "
                                  f"{', '.join(FIELDS['text'])})")
-    title = normalize_text(str(_field(record, "title") or "")).strip()
+    title = normalize_text(_text_value(_field(record, "title"))).strip()
     cleaned = clean_blocks(split_blocks(normalize_text(body)), title=title)
     if not cleaned.paragraphs:
         raise ArticleFormatError(path, "no article body left after removing boilerplate")
-    own_id = _field(record, "id")
-    article_id = str(own_id) if own_id not in (None, "") else f"{path.stem}-{n}"
+    own_id = _text_value(_field(record, "id"))
+    article_id = own_id if own_id else f"{path.stem}-{n}"
     return _article(path, article_id, record, cleaned, encoding)
+
+
+def _kind(value: Any) -> str:
+    """Return what a JSON value is, for a message: 'a list', 'a number', ..."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def _text_value(value: Any) -> str:
+    """Return a metadata value as text: "" for nothing, NaN or true/false, a whole float without
+    ".0", the strings of a list joined by "; ", never a Python repr such as "['a', 'b']".
+
+    >>> [_text_value(v) for v in (None, float("nan"), True, 7, 7.0, 2.5, ["a", "b"], {"x": 1})]
+    ['', '', '', '7', '7', '2.5', 'a; b', '']
+    """
+    import math
+
+    if value is None or isinstance(value, (bool, dict)):
+        return ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (list, tuple)):
+        return "; ".join(t for t in (_text_value(v) for v in value) if t)
+    return str(value)
 
 
 def _article(path: Path, article_id: str, meta: dict[str, Any], cleaned, encoding: str) -> Article:
@@ -589,8 +628,8 @@ def _article(path: Path, article_id: str, meta: dict[str, Any], cleaned, encodin
         # a file name that is not UTF-8 (bytes kept as lone surrogates) is shown with U+FFFD
         path=os.fsencode(path).decode("utf-8", "replace"),
         title=cleaned.title,
-        outlet=normalize_text(str(_field(meta, "outlet") or "")),
-        url=normalize_text(str(_field(meta, "url") or "")),
+        outlet=normalize_text(_text_value(_field(meta, "outlet"))),
+        url=normalize_text(_text_value(_field(meta, "url"))),
         published=iso_date(_field(meta, "published")),
         authors=authors,
         contributors=contributors,
@@ -606,8 +645,8 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         return split_names(re.sub(r"^by\s+", "", value.strip(), flags=re.IGNORECASE))
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [str(value)]
+        return [t.strip() for t in (_text_value(v) for v in value) if t.strip()]
+    return [t] if (t := _text_value(value)) else []
 
 
 _DATE_FORMATS = ("%Y/%m/%d", "%d/%m/%Y", "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y",
