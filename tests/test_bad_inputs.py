@@ -364,3 +364,73 @@ def test_gold_that_is_not_utf8_or_not_a_file_is_named(tmp_path):
         read_gold(latin)
     with pytest.raises(GoldFormatError, match="not a file"):
         read_gold(tmp_path)
+
+
+# -- codebooks (item 11) ----------------------------------------------------------------------
+
+def _codebook(tmp_path, scoring="", favor='"supports ... peace" = 1.0'):
+    path = tmp_path / "cb.toml"
+    path.write_text(f"""[target]
+name = "t"
+[relevance]
+actor = ["china"]
+topic = ["peace"]
+[scoring]
+{scoring}
+[favor]
+{favor}
+[against]
+"blocks" = 1.0
+""", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("scoring, message", [
+    ("threshold = nan", "[scoring]: threshold = nan: must be a number from 0.0 to 1000.0"),
+    ("threshold = -1.0", "[scoring]: threshold = -1.0: must be a number"),
+    ("negation_window = -4", "[scoring]: negation_window = -4: must be a number from 0 to 50"),
+    ("gap = 60", "[scoring]: gap = 60: must be a number from 0 to 20"),
+    ("hedge_window = 100000", "[scoring]: hedge_window = 100000"),
+])
+def test_codebook_numbers_are_validated(scoring, message, tmp_path):
+    from toolkit.errors import CodebookError
+    from toolkit.stance import load_codebook
+
+    path = _codebook(tmp_path, scoring)
+    with pytest.raises(CodebookError) as err:
+        load_codebook(path)
+    assert str(err.value).startswith(f"{path}: ") and message in str(err.value)
+
+
+def test_codebook_weights_gaps_encoding_and_folders_are_named(tmp_path):
+    from toolkit.errors import CodebookError
+    from toolkit.stance import load_codebook
+
+    with pytest.raises(CodebookError, match=r'\[favor\]: "x" must have a number'):
+        load_codebook(_codebook(tmp_path, favor='"x" = nan'))
+    with pytest.raises(CodebookError, match=r'\[favor\]: ".*" has more than 4 "\.\.\." gaps'):
+        load_codebook(_codebook(tmp_path, favor='"a ... b ... c ... d ... e ... f" = 1.0'))
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(_codebook(tmp_path).read_bytes().replace(b"china", "chïna".encode("latin-1")))
+    with pytest.raises(CodebookError, match=r"latin\.toml: not UTF-8"):
+        load_codebook(latin)
+    (tmp_path / "folder.toml").mkdir()
+    with pytest.raises(CodebookError, match=r"folder\.toml: not a file"):
+        load_codebook(tmp_path / "folder.toml")
+
+
+MATCHER_PROBE = r"""
+import importlib
+stance = importlib.import_module("toolkit.stance")  # the package binds the name to a function
+phrase = stance._compile(" ... ".join(["word"] * 12 + ["peace"]))  # 12 gaps
+toks = ["word", "other"] * 12 + ["word", "peace"] + ["word", "other"] * 60  # no clause break
+print(stance._match_at(phrase.pattern, toks, 0, 60), stance._match_at(phrase.pattern, toks, 30, 60),
+      len(stance._find([phrase], toks, 20)))
+"""
+
+
+def test_the_phrase_matcher_is_polynomial_in_gaps():
+    # over two minutes (exponential) before: the timeout only guards a hang
+    proc = subprocess.run([sys.executable, "-c", MATCHER_PROBE], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert proc.stdout.split() == ["26", "-1", "2"]

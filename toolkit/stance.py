@@ -106,6 +106,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -197,6 +198,42 @@ def _compile(text: str, weight: float = 1.0) -> Phrase:
 
 def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, gap: int) -> int:
     """Return the end index of ``pattern`` matched at token ``i`` (or -1)."""
+    if sum(word == _GAP for word, _ in pattern) > 1:
+        return _match_gaps(pattern, toks, i, gap)
+    return _match_plain(pattern, toks, i, gap)
+
+
+def _match_gaps(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, gap: int) -> int:
+    """Return what ``_match_plain`` returns, trying each (pattern word, token) pair once: with
+    several ``...`` gaps the plain search retries the same tails exponentially often (12 gaps of
+    60 words took minutes on one sentence); remembered, it is pattern length x gap x span."""
+    memo: dict[tuple[int, int], int] = {}
+
+    def at(k: int, i: int) -> int:
+        if k == len(pattern):
+            return i
+        if (k, i) in memo:
+            return memo[k, i]
+        word, prefix = pattern[k]
+        end = -1
+        if word == _GAP:
+            for skip in range(gap + 1):
+                j = i + skip
+                if skip and (j - 1 >= len(toks) or toks[j - 1] in _CLAUSE_BREAK):
+                    break
+                end = at(k + 1, j)
+                if end >= 0:
+                    break
+        elif i < len(toks) and (toks[i] == word or (prefix and toks[i].startswith(word))):
+            end = at(k + 1, i + 1)
+        memo[k, i] = end
+        return end
+
+    return at(0, i)
+
+
+def _match_plain(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int,
+                 gap: int) -> int:
     if not pattern:
         return i
     word, prefix = pattern[0]
@@ -205,7 +242,7 @@ def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, 
             j = i + skip
             if skip and (j - 1 >= len(toks) or toks[j - 1] in _CLAUSE_BREAK):
                 break
-            end = _match_at(pattern[1:], toks, j, gap)
+            end = _match_plain(pattern[1:], toks, j, gap)
             if end >= 0:
                 return end
         return -1
@@ -213,7 +250,7 @@ def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, 
         return -1
     tok = toks[i]
     if tok == word or (prefix and tok.startswith(word)):
-        return _match_at(pattern[1:], toks, i + 1, gap)
+        return _match_plain(pattern[1:], toks, i + 1, gap)
     return -1
 
 
@@ -323,6 +360,13 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]] | None] = {
     "reversers": None,
     "lists": {"negators": list, "affirmers": list},
 }
+# The scoring numbers a codebook may set, each in the range where it means something (NaN, a
+# negative window or a gap of hundreds of words would code every unit alike or never finish).
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "threshold": (0.0, 1000.0), "negation_window": (0, 50), "reversal_window": (0, 50),
+    "hedge_window": (0, 50), "gap": (0, 20), "context_sentences": (0, 20),
+}
+_MAX_GAPS = 4  # "..." gaps in one phrase
 _REQUIRED = {"target": ("name",), "relevance": ("actor", "topic"), "favor": (), "against": ()}
 
 
@@ -353,10 +397,17 @@ def _load(path_str: str) -> Codebook:
     if not path.exists():
         shipped = ", ".join(sorted(p.stem for p in CODEBOOK_DIR.glob("*.toml")))
         raise CodebookError(f"{path}: no such codebook (shipped: {shipped}; or give a path)")
+    if not path.is_file():
+        raise CodebookError(f"{path}: not a file: give a codebook's .toml file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CodebookError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{path}: not UTF-8 (byte {exc.start}): re-save the codebook as "
+                            "UTF-8") from None
+    except OSError as exc:
+        raise CodebookError(f"{path}: cannot read the codebook ({exc.strerror or exc})") from None
 
     def fail(where: str, problem: str) -> CodebookError:
         return CodebookError(f"{path}: [{where}]: {problem}")
@@ -369,8 +420,11 @@ def _load(path_str: str) -> Codebook:
         spec = _SCHEMA[table]
         for key, value in keys.items():
             if spec is None:
-                if not isinstance(value, int | float) or isinstance(value, bool):
+                if not isinstance(value, int | float) or isinstance(value, bool) \
+                        or not math.isfinite(value):
                     raise fail(table, f'"{key}" must have a number as weight, e.g. "{key}" = 1.0')
+                if key.split().count(_GAP) > _MAX_GAPS:
+                    raise fail(table, f'"{key}" has more than {_MAX_GAPS} "{_GAP}" gaps')
                 if table in ("hedges", "aspirations") and not 0 < value <= 1:
                     raise fail(table, f'"{key}" = {value}: a hedge factor must be in (0, 1]')
                 continue
@@ -380,6 +434,12 @@ def _load(path_str: str) -> Codebook:
                 raise fail(table, f"{key} has the wrong type ({type(value).__name__})")
             if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 raise fail(table, f"{key} must be a list of strings")
+            if isinstance(value, list) and any(v.split().count(_GAP) > _MAX_GAPS for v in value):
+                raise fail(table, f'{key}: a phrase has more than {_MAX_GAPS} "{_GAP}" gaps')
+            if key in _BOUNDS:
+                low, high = _BOUNDS[key]
+                if not (isinstance(value, int | float) and low <= value <= high):  # not nan
+                    raise fail(table, f"{key} = {value}: must be a number from {low} to {high}")
     for table, keys in _REQUIRED.items():
         if table not in data:
             raise fail(table, "missing table")
