@@ -434,3 +434,30 @@ def test_the_phrase_matcher_is_polynomial_in_gaps():
     proc = subprocess.run([sys.executable, "-c", MATCHER_PROBE], capture_output=True,
                           text=True, timeout=120, check=True)
     assert proc.stdout.split() == ["26", "-1", "2"]
+
+
+def test_html_with_a_node_over_10_mb_keeps_its_article(tmp_path):
+    """libxml2 refuses a text node or attribute over 10,000,000 characters by default."""
+    from toolkit import load_articles
+
+    def page(name, extra):
+        paragraphs = "".join(f"<p>Paragraph {i} of the {name} article, with enough words to be "
+                             "a real sentence of its body.</p>\n" for i in range(6))
+        return ("<html><head><title>A headline</title></head><body><article><h1>A headline"
+                f"</h1>{extra}{paragraphs}</article></body></html>")
+
+    size = 10_500_000
+    (tmp_path / "inline-image.html").write_text(page(
+        "inline-image", '<img src="data:image/png;base64,' + "A" * size + '">'), "utf-8")
+    (tmp_path / "whitespace.html").write_text(page(
+        "whitespace", "<div>" + " " * size + "</div>"), "utf-8")
+    (tmp_path / "one-node.html").write_text(page(
+        "one-node", "<p>" + "word " * (size // 5) + "</p>"), "utf-8")
+    result = load_articles(tmp_path)
+    assert result.skipped == []
+    by_id = {a.article_id: a for a in result}
+    for name in ("inline-image", "whitespace"):
+        assert by_id[name].paragraphs[-1] == f"Paragraph 5 of the {name} article, with enough " \
+                                             "words to be a real sentence of its body.", name
+        assert len(by_id[name].paragraphs) == 6
+    assert len(by_id["one-node"].paragraphs) == 7 and len(by_id["one-node"].text) > size

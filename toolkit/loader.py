@@ -363,18 +363,36 @@ def _from_pasted_text(path: Path, text: str, encoding: str) -> Article:
     return _article(path, path.stem, meta, cleaned, encoding)
 
 
+# libxml2 refuses a text node or an attribute over 10,000,000 characters unless asked for a
+# "huge tree": a page saver's inline image or a pasted article in one node is enough to lose the
+# article. Inline data (data: URIs) and long whitespace runs never hold article text: removed
+# before parsing.
+_LIBXML_NODE_LIMIT = 10_000_000
+_INLINE_DATA = re.compile(r"data:[\w/+.-]*(?:;[\w=.-]+)*,[^\"'\s<>)]{1000,}")
+_LONG_WHITESPACE = re.compile(r"\s{10000,}")
+
+
 def _from_html(path: Path, html: str, encoding: str) -> Article:
     import trafilatura
 
+    html = _LONG_WHITESPACE.sub("\n", _INLINE_DATA.sub("data:,", html))
+    huge = _longest_piece(html) > _LIBXML_NODE_LIMIT
+    source: Any = html
+    if huge:  # parsed here without libxml2's limit (trafilatura's own parser keeps it)
+        import lxml.html
+
+        source = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False,
+        source, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True,
     )
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
+        big = (" (it holds a single text node or attribute of over 10 MB, which can defeat "
+               "the HTML parser)" if huge else "")
         raise ArticleFormatError(
-            path, "no article body found in this HTML page: save the full article page, or "
-            "paste its text into a .txt file"
+            path, f"no article body found in this HTML page{big}: save the full article page, "
+            "or paste its text into a .txt file"
         )
     meta = {
         "title": doc.title or "",
@@ -388,6 +406,17 @@ def _from_html(path: Path, html: str, encoding: str) -> Article:
     blocks = split_blocks(normalize_text(body).replace("\n", "\n\n"))
     cleaned = clean_blocks(blocks, title=str(meta["title"]))
     return _article(path, path.stem, meta, cleaned, encoding)
+
+
+def _longest_piece(html: str) -> int:
+    """Return the length of the longest stretch of ``html`` between two "<" (a text node, or a
+    tag with its attributes), without copying the page."""
+    if len(html) <= _LIBXML_NODE_LIMIT:
+        return len(html)
+    longest = pos = 0
+    while (nxt := html.find("<", pos)) >= 0:
+        longest, pos = max(longest, nxt - pos), nxt + 1
+    return max(longest, len(html) - pos)
 
 
 def _json_records(path: Path, text: str) -> list[tuple[int, Any]]:
