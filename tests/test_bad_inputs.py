@@ -461,3 +461,18 @@ def test_html_with_a_node_over_10_mb_keeps_its_article(tmp_path):
                                              "words to be a real sentence of its body.", name
         assert len(by_id[name].paragraphs) == 6
     assert len(by_id["one-node"].paragraphs) == 7 and len(by_id["one-node"].text) > size
+
+
+def test_a_second_run_into_the_same_out_stops_with_a_message(tmp_path, capsys):
+    from toolkit.cli import main
+    from toolkit.io import locked_folder
+
+    (tmp_path / "good.txt").write_text("A headline\n\nThe one real paragraph.\n", "utf-8")
+    out = tmp_path / "out"
+    with locked_folder(out):  # the first run, still writing
+        assert main(["annotate", str(tmp_path / "good.txt"), "--out", str(out), "--quiet",
+                     "--codebook", ""]) == 1
+        err = capsys.readouterr().err
+        assert "another toolkit annotate run is writing into this folder" in err
+        assert "loaded" not in err  # stopped before reading anything
+    assert sorted(p.name for p in out.iterdir()) == []  # nothing written, no lock file left

@@ -98,9 +98,16 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     """Load and annotate articles; write one table per layer (and the stance table) into --out."""
-    from .annotate import annotate
+    from .io import locked_folder
 
     _writable_out(args.out)  # before the annotation, not after it
+    with locked_folder(args.out, command="toolkit annotate"):  # one run per OUT at a time
+        return _annotate_into(args)
+
+
+def _annotate_into(args: argparse.Namespace) -> int:
+    from .annotate import annotate
+
     result = _load(args)
     print(result.summary(), file=sys.stderr)
     if not len(result):
@@ -240,11 +247,13 @@ def format_scores(scores: dict) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job: load and annotate the articles (default: seeds/), execute every notebook on
     them, export the figures, and write the executed notebooks and an HTML report."""
+    from .io import locked_folder
     from .run import run
 
     # a ToolkitError is reported by main() as "toolkit run: ..." with exit status 1
-    result = run(args.articles, out_dir=args.out, figures_dir=args.figures,
-                 codebook=args.codebook, workers=args.workers)
+    with locked_folder(_writable_out(args.out), command="toolkit run"):
+        result = run(args.articles, out_dir=args.out, figures_dir=args.figures,
+                     codebook=args.codebook, workers=args.workers)
     print(f"done: {len(result.tables)} tables, {len(result.notebooks)} notebooks, "
           f"{len(result.figures)} figure files; report: {result.report}")
     return 0

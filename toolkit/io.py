@@ -43,10 +43,10 @@ from typing import IO, Literal
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TableFormat", "atomic_path", "parquet_bytes", "partition_name", "read_commented_csv",
-           "read_table", "spreadsheet_safe", "spreadsheet_unsafe", "staging_dir", "sweep_stale",
-           "write_atomic", "write_csv", "write_datasets", "write_many", "write_partitions",
-           "write_table"]
+__all__ = ["TableFormat", "atomic_path", "locked_folder", "parquet_bytes", "partition_name",
+           "read_commented_csv", "read_table", "spreadsheet_safe", "spreadsheet_unsafe",
+           "staging_dir", "sweep_stale", "write_atomic", "write_csv", "write_datasets",
+           "write_many", "write_partitions", "write_table"]
 
 TableFormat = Literal["csv", "parquet", "both"]
 Writer = Callable[[IO[bytes]], object]
@@ -324,6 +324,33 @@ def spreadsheet_unsafe(df: pd.DataFrame) -> pd.DataFrame:
             out = df.copy() if out is df else out
             out[column] = values.where(~mask, values[mask].str[1:])
     return out
+
+
+@contextlib.contextmanager
+def locked_folder(folder: str | os.PathLike, *, command: str = "toolkit") -> Iterator[Path]:
+    """Yield ``folder`` (created if missing) while this process holds an exclusive lock on it.
+
+    Two runs writing one output folder would leave a mix of their tables; the second one stops at
+    once with a ToolkitError instead (``flock`` on the folder itself: no lock file is left, and a
+    killed run's lock goes with its process).
+    """
+    import fcntl
+
+    from .errors import ToolkitError
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ToolkitError(
+                f"{folder}: another {command} run is writing into this folder; wait for it to "
+                "finish, or give another --out") from None
+        yield folder
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
