@@ -476,3 +476,54 @@ def test_a_second_run_into_the_same_out_stops_with_a_message(tmp_path, capsys):
         assert "another toolkit annotate run is writing into this folder" in err
         assert "loaded" not in err  # stopped before reading anything
     assert sorted(p.name for p in out.iterdir()) == []  # nothing written, no lock file left
+
+
+# -- memory with paragraph size (item 3) ------------------------------------------------------
+
+def test_an_overlong_paragraph_is_parsed_in_small_pieces_with_exact_offsets():
+    from toolkit import Article
+    from toolkit.nlp import MAX_CHUNK_CHARS, MAX_PIECE_CHARS, parse
+
+    sentences = [f"Sentence {i} says the talks in Geneva went on for {i} hours."
+                 for i in range(1500)]
+    one = " ".join(sentences)
+    assert len(one) > 3 * MAX_CHUNK_CHARS
+    article = Article.build(article_id="long", path="long.txt", title="T",
+                            paragraphs=["A first short paragraph.", one, "x" * 9_000 + " end."])
+    (parsed,) = parse([article])
+    long_chunks = [c for c in parsed.chunks if c.paragraph == 1]
+    assert max(len(c.text) for c in long_chunks) <= MAX_PIECE_CHARS
+    assert "".join(c.text for c in long_chunks) == one  # covers the paragraph exactly, in order
+    for chunk in parsed.chunks:
+        assert article.text[chunk.start:chunk.start + len(chunk.text)] == chunk.text
+    # cut between sentences: every sentence of the paragraph comes out whole
+    texts = [article.text[s.start:s.end] for s in parsed.sentences if s.paragraph == 1]
+    assert texts == sentences
+    assert parsed.chunks[-1].text == "x" * 9_000 + " end."  # under the limit: one piece
+
+
+MEMORY_PROBE = r"""
+import re, sys
+sys.path.insert(0, sys.argv[3])
+from paragraph_memory import article_text
+from toolkit import Article
+from toolkit.nlp import parse
+from toolkit.cleaning import split_blocks
+blocks = split_blocks(article_text(float(sys.argv[1]), sys.argv[2]))
+article = Article.build(article_id="a", path="a.txt", title=blocks[0], paragraphs=blocks[1:])
+for parsed in parse([article]):
+    pass
+print(int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read())[1]) // 1024)
+"""
+
+
+def test_one_long_paragraph_costs_no_more_memory_than_many_short_ones():
+    """The same 0.25 MB of sentences, pasted as one paragraph (single newlines) or as
+    paragraphs: parsing one paragraph took 530 MB more at its peak (about 2.1 GB per MB)."""
+    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
+    peaks = {}
+    for shape in ("one-paragraph", "paragraphs"):
+        proc = subprocess.run([sys.executable, "-c", MEMORY_PROBE, "0.25", shape, str(benchmarks)],
+                              capture_output=True, text=True, timeout=600, check=True)
+        peaks[shape] = int(proc.stdout.split()[-1])
+    assert peaks["one-paragraph"] < peaks["paragraphs"] + 100, peaks
