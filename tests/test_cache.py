@@ -130,3 +130,67 @@ def test_codebook_change_reruns_stance_only(tmp_path, articles, counted):
     assert counted == []
     for codebook in ("china_mediation", "western_sanctions"):
         pd.testing.assert_frame_equal(stance(again, codebook), stance(cached, codebook))
+
+
+# -- any unreadable entry is a miss, never a crash (issue 17, item 9) ----------------------------
+
+def _small_cache(folder):
+    from toolkit.cache import KEY_COLUMN, AnnotationCache
+
+    cache = AnnotationCache(folder, fingerprint="f1", layers=("sentences",))
+    frames = {"sentences": pd.DataFrame({KEY_COLUMN: ["k1", "k2"], "text": ["One.", "Two."]})}
+    return cache, frames
+
+
+def _break_manifest(how):
+    def write(manifest_path):
+        manifest_path.write_text(how)
+    return write
+
+
+def _manifest_folder(manifest_path):
+    manifest_path.unlink()
+    manifest_path.mkdir()  # a folder named <segment>.json
+    (manifest_path / "x").write_text("{}")
+
+
+BROKEN_MANIFESTS = {
+    "nested": _break_manifest("[" * 100_000 + "]" * 100_000),
+    "a list": _break_manifest('["fingerprint", "sha256"]'),
+    "list sha256": _break_manifest('{"fingerprint": "f1", "sha256": ["a", "b"]}'),
+    "object sha256 of lists": _break_manifest('{"fingerprint": "f1", "sha256": '
+                                              '{"keys": [1], "sentences": {"a": 1}}}'),
+    "number fingerprint": _break_manifest('{"fingerprint": 1, "sha256": {}}'),
+    "not UTF-8": lambda p: p.write_bytes(b'{"fingerprint": "\xff"}'),
+    "a folder": _manifest_folder,
+}
+
+
+@pytest.mark.parametrize("how", sorted(BROKEN_MANIFESTS))
+def test_an_unreadable_manifest_is_a_miss_and_rebuilt(how, tmp_path):
+    cache, frames = _small_cache(tmp_path / ".cache")
+    cache.add(["k1", "k2"], frames)
+    (manifest,) = (tmp_path / ".cache").glob("*.json")
+    BROKEN_MANIFESTS[how](manifest)
+    with pytest.warns(CacheWarning) if how != "a folder" else _no_warning():
+        got, found = cache.load({"k1", "k2"})
+    assert found == set() and got["sentences"] is None
+    cache.add(["k1", "k2"], frames)  # rebuilt
+    got, found = cache.load({"k1", "k2"})
+    assert found == {"k1", "k2"} and list(got["sentences"]["text"]) == ["One.", "Two."]
+
+
+def _no_warning():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def test_a_cache_that_is_a_file_is_replaced(tmp_path):
+    folder = tmp_path / ".cache"
+    folder.write_text("not a folder")
+    cache, frames = _small_cache(folder)
+    assert cache.load({"k1"}) == ({"sentences": None}, set())
+    with pytest.warns(CacheWarning, match="is not a folder"):
+        cache.add(["k1", "k2"], frames)
+    assert cache.load({"k1"})[1] == {"k1"}

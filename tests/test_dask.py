@@ -91,9 +91,9 @@ def _partitions(dataset):
 
 
 def _hive_name(article_id):
-    from urllib.parse import quote
+    from toolkit.io import partition_name
 
-    return "article_id=" + quote(article_id, safe="")
+    return "article=" + partition_name(article_id)
 
 
 def test_dask_writes_one_parquet_folder_per_article_equal_to_local_tables(corpora, cluster,
@@ -150,7 +150,7 @@ def test_rerun_with_fewer_articles_replaces_the_dataset(corpora, cluster, tmp_pa
 
     fewer = annotate(synthetic_articles()[:2], progress=False)
     fewer.save(out, fmt="both", partition_by_article=True, **annotate_remote)
-    assert _partitions(out / "entities") == ["article_id=syn-00", "article_id=syn-01"]
+    assert _partitions(out / "entities") == [_hive_name("syn-00"), _hive_name("syn-01")]
     for name, table in fewer.tables().items():
         pd.testing.assert_frame_equal(read_table(out, name), table, check_exact=True, obj=name)
         assert len(pd.read_csv(out / f"{name}.csv", keep_default_na=False)) == len(table)
@@ -218,7 +218,7 @@ def test_cli_dask_engine_partitions_parquet_by_default(cluster, tmp_path):
     assert main(["annotate", *common, "--out", str(tmp_path / "d"), "--engine", "dask",
                  "--scheduler", cluster.scheduler_address]) == 0
     assert main(["annotate", *common, "--out", str(tmp_path / "l")]) == 0
-    assert _partitions(tmp_path / "d" / "quotes") == ["article_id=000_a1bbb6199e38b69c"]
+    assert _partitions(tmp_path / "d" / "quotes") == [_hive_name("000_a1bbb6199e38b69c")]
     assert (tmp_path / "l" / "quotes.parquet").is_file()
     assert not (tmp_path / "l" / "quotes").exists()
     pd.testing.assert_frame_equal(read_table(tmp_path / "d", "quotes"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -251,14 +252,14 @@ def test_bad_lines_in_jsonl_are_named_by_line(tmp_path):
 
 def test_unreadable_file(tmp_path, monkeypatch):
     path = write(tmp_path, "secret.txt", "Title\n\nBody.")
-    real_open = Path.open
+    real_open = os.open
 
-    def refuse(self, *args, **kwargs):
-        if self == path:  # as root, chmod 0 would not stop the read, so refuse it here
+    def refuse(file, *args, **kwargs):
+        if Path(file) == path:  # as root, chmod 0 would not stop the read, so refuse it here
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     (skipped,) = load_articles(path).skipped
     assert skipped.reason == "permission denied: make the file readable"
 

@@ -88,7 +88,7 @@ class Corpus:
 
         One file per table and format (``<name>.csv``, ``<name>.parquet``). With
         ``partition_by_article`` the Parquet output of each table is instead a dataset folder
-        ``<name>/article_id=<id>/part-0.parquet`` (see ``toolkit.io``), written by the workers
+        ``<name>/article=<name>/part-0.parquet`` (see ``toolkit.io``), written by the workers
         of the dask cluster at ``scheduler`` when one is given (``out_dir`` must then be a path
         every worker can write), else here. ``toolkit.read_table`` reads any layout back.
         """

@@ -14,9 +14,14 @@ On disk, one *segment* per run that annotated something::
     DIR/<segment>.json              the manifest: fingerprint, and the SHA-256 of each file
 
 The manifest is written last (atomically), so a run killed mid-write leaves no segment. A
-segment whose files are missing, truncated or altered (checksums differ, Parquet unreadable) is
-reported with a ``CacheWarning``, deleted, and its articles annotated again: a corrupt cache is
-never trusted. When segments pile up they are merged into one.
+segment whose files are missing, truncated or altered (checksums differ, Parquet unreadable), or
+whose manifest is not what this module writes (any JSON, nested or not; a folder where a file
+belongs), is reported with a ``CacheWarning``, deleted, and its articles annotated again: a
+corrupt cache is never trusted, and never stops a run. A ``DIR`` that is a file is replaced.
+
+The checksums catch accidental damage (a truncated copy, a disk or sync error, a stray edit); they
+are not a signature: whoever can write ``DIR`` can also recompute them, so a cache is only as
+trustworthy as the folder's permissions. When segments pile up they are merged into one.
 """
 
 from __future__ import annotations
@@ -77,16 +82,38 @@ class AnnotationCache:
     def _segments(self) -> list[str]:
         if not self.folder.is_dir():
             return []
-        return sorted(p.stem for p in self.folder.glob("*.json"))
+        # a folder (or anything but a file) named *.json is no manifest: never read, a miss
+        return sorted(p.stem for p in self.folder.glob("*.json") if p.is_file())
+
+    def _manifest(self, segment: str) -> tuple[str, dict[str, str]]:
+        """Return a segment's (fingerprint, checksums); raise ValueError when the manifest is
+        not the object ``_write_segment`` writes (any JSON at all may be found there)."""
+        try:
+            manifest = json.loads((self.folder / f"{segment}.json").read_text(encoding="utf-8"))
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+        if not isinstance(manifest, dict):
+            raise ValueError(f"a JSON {type(manifest).__name__}, not an object")
+        fingerprint, checksums = manifest.get("fingerprint"), manifest.get("sha256")
+        if not isinstance(fingerprint, str):
+            raise ValueError("no fingerprint string")
+        if not isinstance(checksums, dict) or not all(
+                isinstance(checksums.get(n), str) for n in self._files(segment)):
+            raise ValueError("sha256 is not an object of checksum strings, one per file")
+        return fingerprint, checksums
 
     def _files(self, segment: str) -> dict[str, Path]:
         names = ("keys", *self.layers)
         return {n: self.folder / f"{segment}.{n}.parquet" for n in names}
 
     def _drop(self, segment: str) -> None:
-        for path in self._files(segment).values():
-            path.unlink(missing_ok=True)
-        (self.folder / f"{segment}.json").unlink(missing_ok=True)
+        from .io import _remove
+
+        for path in [*self._files(segment).values(), self.folder / f"{segment}.json"]:
+            try:
+                _remove(path)  # a file, or a folder where a file belongs
+            except OSError as err:  # a read-only cache: the entry stays a miss
+                log.warning("annotation cache: cannot delete %s (%s)", path, err)
 
     def _corrupt(self, segment: str, why: str) -> None:
         message = (f"annotation cache {self.folder / segment}.*: {why}; the segment is deleted "
@@ -98,19 +125,16 @@ class AnnotationCache:
 
     def _read_segment(self, segment: str) -> dict[str, pd.DataFrame] | None:
         """Return the segment's tables, or None when it is stale (other fingerprint) or corrupt."""
-        manifest_path = self.folder / f"{segment}.json"
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            checksums = manifest["sha256"]
-            fingerprint = manifest["fingerprint"]
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            self._corrupt(segment, f"unreadable manifest ({err!r})")
+            fingerprint, checksums = self._manifest(segment)
+        except (OSError, ValueError) as err:  # UnicodeDecodeError and JSONDecodeError too
+            self._corrupt(segment, f"unreadable manifest ({type(err).__name__}: {err})")
             return None
         if fingerprint != self.fingerprint:
             return None  # written by another pipeline version: never read, pruned on write
         tables = {}
         for name, path in self._files(segment).items():
-            if not path.exists():
+            if not path.is_file():
                 self._corrupt(segment, f"{path.name} is missing")
                 return None
             if _sha256(path) != checksums.get(name):
@@ -121,6 +145,9 @@ class AnnotationCache:
                 tables[name] = pd.read_parquet(path)
             except Exception as err:  # a checksum can match a file that was bad when written
                 self._corrupt(segment, f"{path.name} is not readable Parquet ({err!r})")
+                return None
+            if KEY_COLUMN not in tables[name]:
+                self._corrupt(segment, f"{path.name} has no {KEY_COLUMN} column")
                 return None
         return tables
 
@@ -152,6 +179,12 @@ class AnnotationCache:
         self._prune()
 
     def _write_segment(self, keys: list[str], frames: dict[str, pd.DataFrame]) -> None:
+        if (self.folder.exists() or self.folder.is_symlink()) and not self.folder.is_dir():
+            message = (f"annotation cache {self.folder} is not a folder; it is replaced by an "
+                       "empty cache")
+            self.problems.append(message)
+            warnings.warn(message, CacheWarning, stacklevel=3)
+            self.folder.unlink()
         self.folder.mkdir(parents=True, exist_ok=True)
         segment = uuid.uuid4().hex[:16]
         files = self._files(segment)
@@ -171,10 +204,10 @@ class AnnotationCache:
         current = []
         for segment in self._segments():
             try:
-                manifest = json.loads((self.folder / f"{segment}.json").read_text("utf-8"))
+                fingerprint, _ = self._manifest(segment)
             except (OSError, ValueError):
                 continue  # reported (and dropped) by the next load
-            if manifest.get("fingerprint") != self.fingerprint:
+            if fingerprint != self.fingerprint:
                 self._drop(segment)
             else:
                 current.append(segment)

@@ -19,6 +19,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 # Lone UTF-16 surrogates (a JSON "\\ud800" escape decodes to one) are not text: no encoder or
 # spaCy accepts them, so they become U+FFFD, the replacement character.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BREAKS = {0x0C: "\n\n", 0x2029: "\n\n", 0x0B: "\n", 0x2028: "\n", 0x85: "\n"}
 _BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n\s*")
 # A sentence (or a clause cut by the page layout) ends with one of these.
 _SENTENCE_END = ".!?:;,…\"”’')]»"
@@ -64,8 +65,13 @@ def normalize_text(text: str) -> str:
 
     >>> normalize_text("Cafe\\u0301\\r\\n\\x00“ok”")
     'Café\\n“ok”'
+    >>> normalize_text("Page one ends.\\fPage two.")
+    'Page one ends.\\n\\nPage two.'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # a form feed (pdftotext's page break) or U+2029 ends a paragraph; a vertical tab or U+2028
+    # ends a line: control characters otherwise, removed, they would glue paragraphs together
+    text = text.translate(_BREAKS)
     text = _SURROGATE.sub("\ufffd", text)
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import paths
+from .errors import printable
 from .loader import DEFAULT_MAX_BYTES, LoadResult, load_articles
 
 
@@ -17,8 +18,47 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
         "paths", nargs="+", metavar="PATH",
         help="article files or folders (.txt .md .html .json .jsonl .csv), searched recursively",
     )
-    p.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1024 / 1024,
+    p.add_argument("--max-mb", type=_megabytes, default=DEFAULT_MAX_BYTES / 1024 / 1024,
                    help="skip files larger than this many megabytes (default: %(default)g)")
+    p.add_argument("--follow-links", action="store_true",
+                   help="read symbolic links in a folder that point outside it (default: "
+                   "skipped and named)")
+
+
+MAX_MB = 1024 * 1024  # 1 TB: past any article file, and within what a read can be asked for
+
+
+def _megabytes(value: str) -> float:
+    """Return ``--max-mb`` as a number of megabytes over 0 and at most 1 TB (argparse type)."""
+    try:
+        mb = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of megabytes") from None
+    if not 0 < mb <= MAX_MB:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"{value} megabytes: give a size over 0 and at most {MAX_MB} (1 TB)")
+    return mb
+
+
+def _writable_out(out: str | Path) -> Path:
+    """Return ``out`` as a Path once it is a folder this process can write into (created when
+    missing); raise ToolkitError saying what is wrong, before any work is done."""
+    import tempfile
+
+    from .errors import ToolkitError
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ToolkitError(f"{printable(str(out))}: --out is a file, not a folder: give a folder "
+                           "(it is created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):  # nameless on Linux: nothing is left behind
+            pass
+    except OSError as err:
+        raise ToolkitError(f"{printable(str(out))}: cannot write into --out "
+                           f"({err.strerror or err}): give a folder you can write to") from None
+    return out
 
 
 def _add_codebook_option(p: argparse.ArgumentParser, extra: str = "") -> None:
@@ -28,7 +68,8 @@ def _add_codebook_option(p: argparse.ArgumentParser, extra: str = "") -> None:
 
 
 def _load(args: argparse.Namespace) -> LoadResult:
-    return load_articles(args.paths, max_bytes=int(args.max_mb * 1024 * 1024))
+    return load_articles(args.paths, max_bytes=int(args.max_mb * 1024 * 1024),
+                         follow_links=args.follow_links)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -36,13 +77,15 @@ def cmd_load(args: argparse.Namespace) -> int:
     from .io import write_csv
     from .tables import articles_frame, paragraphs_frame, removed_frame
 
+    if args.out:
+        _writable_out(args.out)
     result = _load(args)
     for article in result:
-        print(f"{article.article_id}\t{article.published or '-'}\t{article.outlet or '-'}\t"
-              f"{article.title}")
+        print("\t".join(printable(field) for field in (
+            article.article_id, article.published or "-", article.outlet or "-", article.title)))
         print(f"\t{len(article.paragraphs)} paragraphs, {article.word_count} words, "
               f"{len(article.removed)} lines removed, contributors: "
-              f"{'; '.join(article.contributors) or '-'}")
+              + printable('; '.join(article.contributors) or '-'))
     print(result.summary())
     if args.out and len(result):
         out = Path(args.out)
@@ -55,6 +98,14 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     """Load and annotate articles; write one table per layer (and the stance table) into --out."""
+    from .io import locked_folder
+
+    _writable_out(args.out)  # before the annotation, not after it
+    with locked_folder(args.out, command="toolkit annotate"):  # one run per OUT at a time
+        return _annotate_into(args)
+
+
+def _annotate_into(args: argparse.Namespace) -> int:
     from .annotate import annotate
 
     result = _load(args)
@@ -87,7 +138,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         print(f"{len(corpus.problems)} article(s) failed, listed in problems.csv:",
               file=sys.stderr)
         for row in corpus.problems.itertuples():
-            print(f"  {row.article_id}: {row.stage}: {row.error}", file=sys.stderr)
+            print(printable(f"  {row.article_id}: {row.stage}: {row.error}"), file=sys.stderr)
     folders = sum(path.is_dir() for path in written)
     print(f"wrote {len(written) - folders} files"
           + (f" and {folders} Parquet datasets" if folders else "") + f" into {args.out}")
@@ -270,11 +321,13 @@ def format_scores(scores: dict) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job: load and annotate the articles (default: seeds/), execute every notebook on
     them, export the figures, and write the executed notebooks and an HTML report."""
+    from .io import locked_folder
     from .run import run
 
     # a ToolkitError is reported by main() as "toolkit run: ..." with exit status 1
-    result = run(args.articles, out_dir=args.out, figures_dir=args.figures,
-                 codebook=args.codebook, workers=args.workers)
+    with locked_folder(_writable_out(args.out), command="toolkit run"):
+        result = run(args.articles, out_dir=args.out, figures_dir=args.figures,
+                     codebook=args.codebook, workers=args.workers)
     print(f"done: {len(result.tables)} tables, {len(result.notebooks)} notebooks, "
           f"{len(result.figures)} figure files; report: {result.report}")
     return 0
@@ -320,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "a local cluster of --workers processes)")
     p.add_argument("--partition-by-article", action=argparse.BooleanOptionalAction,
                    default=None,
-                   help="write Parquet tables as folders OUT/TABLE/article_id=ID/part-0.parquet "
+                   help="write Parquet tables as folders OUT/TABLE/article=NAME/part-0.parquet "
                    "instead of one OUT/TABLE.parquet each (default: on with --engine dask, "
                    "off with --engine local; CSV is always one file per table)")
     p.add_argument("--no-cache", action="store_true",
@@ -456,6 +509,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ToolkitError as err:  # the toolkit's own errors name the file and the fix
         print(f"toolkit {args.command}: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # an output folder removed, replaced or made read-only mid-run
+        where = f"{printable(str(err.filename))}: " if err.filename else ""
+        print(f"toolkit {args.command}: {where}{err.strerror or err}: check that the output "
+              "folder still exists and can be written, then run again", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; outputs already written are complete, nothing half-written remains",

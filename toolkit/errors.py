@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+# Characters a terminal acts on rather than shows: C0 and C1 controls (escape sequences start
+# with one), DEL, and the bidirectional overrides and isolates that reorder what follows.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""Return ``text`` with every character a terminal would act on written as an escape.
+
+    A file name (or a title) is printed in messages; one holding an escape sequence or a
+    right-to-left override must show as what it is, not recolour or reorder the terminal.
+
+    >>> printable("report\x1b[31m.txt"), printable("evil\u202etxt.exe")
+    ('report\\x1b[31m.txt', 'evil\\u202etxt.exe')
+    """
+    return _UNPRINTABLE.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                                       else f"\\u{ord(m[0]):04x}"), text)
+
 
 class ToolkitError(Exception):
     """Base class of every error the toolkit raises on purpose."""
@@ -18,7 +37,8 @@ class ArticleFormatError(ToolkitError):
         self.path = str(path)
         self.reason = reason
         self.where = where
-        place = f"{self.path}: {where}: " if where else f"{self.path}: "
+        shown = printable(self.path)
+        place = f"{shown}: {where}: " if where else f"{shown}: "
         super().__init__(place + reason)
 
 

@@ -17,11 +17,14 @@ Where ``O_TMPFILE`` is not available (other systems, some file systems) a named 
 the same file sweeps it.
 
 A table can also be a Parquet *dataset* partitioned by article (``write_datasets``): a folder
-``<name>/`` in hive layout, ``article_id=<id>/part-0.parquet`` (the id percent-encoded where it
-holds ``/``, ``=``, ``%`` or other characters unsafe in a path), plus ``_common_metadata`` with the
-whole table's schema. It is written into a hidden staging folder ``.<name>.partial-<pid>-<random>``
-beside the target and renamed into place only when every file is written and flushed; an earlier
-dataset is renamed away first and deleted after. ``read_table`` reads any of the layouts back.
+``<name>/`` in hive layout, ``article=<prefix>-<hash>/part-0.parquet`` (``partition_name``: the
+id's first characters that are safe in a file name, then a hash of the whole id, so the name is
+short and stable for any id, however long, in any script), plus ``_common_metadata`` with the
+whole table's schema. The files hold the ``article_id`` column itself, so the ids come back
+exactly, whatever the folder names. It is written into a hidden staging folder
+``.<name>.partial-<pid>-<random>`` beside the target and renamed into place only when every file
+is written and flushed; an earlier dataset is renamed away first and deleted after.
+``read_table`` reads any of the layouts back.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from typing import IO, Literal
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TableFormat", "atomic_path", "parquet_bytes", "read_commented_csv", "read_table",
+__all__ = ["TableFormat", "atomic_path", "locked_folder", "parquet_bytes", "partition_name",
+           "read_commented_csv", "read_table", "spreadsheet_safe", "spreadsheet_unsafe",
            "staging_dir", "sweep_stale", "write_atomic", "write_csv", "write_datasets",
            "write_many", "write_partitions", "write_table"]
 
@@ -50,6 +54,8 @@ Writer = Callable[[IO[bytes]], object]
 _STAGING_PREFIX = "toolkit-atomic-"
 _PARTIAL = ".partial-"  # .<name>.partial-<pid>-<random>: a dataset being written, or the old one
 PARTITION_COLUMN = "article_id"
+PARTITION_KEY = "article"  # the folder key: article=<partition_name(article_id)>
+_PREFIX_CHARS = 32
 _SCHEMA_FILE = "_common_metadata"  # the whole table's schema; readers skip "_" files as data
 # Set to False (tests do) to exercise the mkstemp fallback on a system that has O_TMPFILE.
 USE_O_TMPFILE = hasattr(os, "O_TMPFILE")
@@ -271,9 +277,90 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# A cell a spreadsheet would run as a formula (OWASP's "CSV injection": "=HYPERLINK(...)",
+# "+cmd|...", "@SUM(...)"; a leading tab or CR is read past by some spreadsheets).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_formula(value: object) -> bool:
+    # also a cell that starts with "'" before such a character: prefixed too, so that
+    # spreadsheet_unsafe gives back exactly what was written
+    return isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START)
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with every text cell a spreadsheet would read as a formula prefixed with
+    ``'`` (OWASP's rule), so opening the CSV in Excel or LibreOffice runs nothing. Numbers are
+    never touched: ``-3`` in a number column stays ``-3``; only ``str`` cells are.
+
+    >>> df = pd.DataFrame({"text": ["=SUM(A1)", "-5 degrees", "plain"], "n": [-3, 1, 2]})
+    >>> spreadsheet_safe(df).to_dict("list")
+    {'text': ["'=SUM(A1)", "'-5 degrees", 'plain'], 'n': [-3, 1, 2]}
+    >>> spreadsheet_unsafe(spreadsheet_safe(df)).equals(df)
+    True
+    """
+    out = df
+    for column in df.columns:
+        values = df[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        mask = values.map(_is_formula).astype(bool)
+        if mask.any():
+            out = df.copy() if out is df else out
+            out[column] = values.where(~mask, "'" + values[mask].astype(str))
+    return out
+
+
+def spreadsheet_unsafe(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with the ``'`` that :func:`spreadsheet_safe` added removed again."""
+    out = df
+    for column in df.columns:
+        values = df[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        mask = values.map(lambda v: isinstance(v, str) and v.startswith("'")
+                          and _is_formula(v[1:])).astype(bool)
+        if mask.any():
+            out = df.copy() if out is df else out
+            out[column] = values.where(~mask, values[mask].str[1:])
+    return out
+
+
+@contextlib.contextmanager
+def locked_folder(folder: str | os.PathLike, *, command: str = "toolkit") -> Iterator[Path]:
+    """Yield ``folder`` (created if missing) while this process holds an exclusive lock on it.
+
+    Two runs writing one output folder would leave a mix of their tables; the second one stops at
+    once with a ToolkitError instead (``flock`` on the folder itself: no lock file is left, and a
+    killed run's lock goes with its process).
+    """
+    import fcntl
+
+    from .errors import ToolkitError
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ToolkitError(
+                f"{folder}: another {command} run is writing into this folder; wait for it to "
+                "finish, or give another --out") from None
+        yield folder
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write ``df`` as UTF-8 CSV with Unix line endings, atomically; return the path."""
-    data = df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """Write ``df`` as UTF-8 CSV with Unix line endings, atomically; return the path.
+
+    CSV files are opened in spreadsheets, so text cells that would run as a formula get a
+    leading ``'`` (:func:`spreadsheet_safe`); :func:`read_table` and :func:`read_commented_csv`
+    remove it again. Parquet keeps the exact text.
+    """
+    data = spreadsheet_safe(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
     return write_atomic(path, lambda fh: fh.write(data))
 
 
@@ -294,7 +381,7 @@ def read_commented_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
             if not line.startswith("#"):
                 break
             skip += 1
-    return pd.read_csv(path, skiprows=skip, **kwargs)
+    return spreadsheet_unsafe(pd.read_csv(path, skiprows=skip, **kwargs))
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -328,30 +415,53 @@ def write_table(df: pd.DataFrame, out_dir: str | os.PathLike, name: str,
 DatasetWriter = Callable[[pd.DataFrame, Path, pa.Schema], object]
 
 
+def partition_name(article_id: str) -> str:
+    """Return the name of an article's partition folder (after ``article=``): up to 32 of the id's
+    first letters, digits, ``-``, ``.`` and ``_`` (anything else as ``_``), then 16 hex digits of
+    the SHA-256 of the whole id. Short for any id (at most 145 bytes), the same in every run.
+
+    >>> partition_name("000_a1bbb6199e38b69c")
+    '000_a1bbb6199e38b69c-a1cedeb86ff5b379'
+    >>> partition_name("syn/2023?v=1")
+    'syn_2023_v_1-2a9541987454ac5d'
+    """
+    import hashlib
+    import re
+
+    prefix = re.sub(r"[^\w.-]", "_", article_id[:_PREFIX_CHARS])
+    digest = hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{prefix}-{digest}" if prefix else digest
+
+
 def write_partitions(df: pd.DataFrame, folder: str | os.PathLike, *, schema: pa.Schema) -> int:
-    """Return the number of files written: the rows of ``df`` as ``folder/article_id=<id>/
-    part-0.parquet``, one file per article, each flushed to disk.
+    """Return the number of files written: the rows of ``df`` as ``folder/article=<name>/
+    part-0.parquet`` (``partition_name``), one file per article, each flushed to disk.
 
     The unit of work of every dataset writer (in this process, or on a dask worker for a slice of
     the articles; slices must not share an article). ``schema`` is the whole table's, so every
     file has the same column types even when a slice holds no value of a column.
     """
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-    files: list[str] = []
-    # one call, one thread, order preserved: an article's rows keep their order in its file
-    ds.write_dataset(table, str(folder), format="parquet", partitioning=_partitioning(schema),
-                     basename_template="part-{i}.parquet", use_threads=False,
-                     preserve_order=True, existing_data_behavior="overwrite_or_ignore",
-                     file_visitor=lambda written: files.append(written.path))
+    rows: dict[object, list[int]] = {}  # article -> its rows, in order
+    for i, article_id in enumerate(df[PARTITION_COLUMN]):
+        rows.setdefault(article_id, []).append(i)
+    files: list[Path] = []
+    # written here rather than by pyarrow's hive writer, which percent-encodes every non-ASCII
+    # character of a folder name (a Chinese prefix would triple in length)
+    for article_id, indices in rows.items():
+        part = Path(folder) / f"{PARTITION_KEY}={partition_name(str(article_id))}"
+        part.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.take(indices), part / "part-0.parquet")
+        files.append(part / "part-0.parquet")
     for name in files:
         fd = os.open(name, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-        _fsync_dir(Path(name).parent)
+        _fsync_dir(name.parent)
     return len(files)
 
 
@@ -451,7 +561,7 @@ def read_table(out_dir: str | os.PathLike, name: str) -> pd.DataFrame:
         table = pq.read_table(single)
         return _restore_dtypes(table.to_pandas(), table.schema)
     if csv.is_file():
-        return pd.read_csv(csv, keep_default_na=False)
+        return spreadsheet_unsafe(pd.read_csv(csv, keep_default_na=False))
     raise ToolkitError(f"{out_dir}: no table {name!r} (looked for {folder.name}/, {single.name} "
                        f"and {csv.name}); write it with `toolkit annotate ... --out {out_dir}`")
 
@@ -462,13 +572,21 @@ def _read_dataset(folder: Path) -> pd.DataFrame:
 
     meta = folder / _SCHEMA_FILE
     schema = pq.read_schema(meta) if meta.is_file() else None
-    if schema is None:  # a dataset written by another tool: take the files' schema
+    old_layout = any(p.name.startswith(f"{PARTITION_COLUMN}=") for p in folder.iterdir())
+    if schema is not None and not old_layout:
+        # the ids are in the files; the folder names (article=...) are not read
+        if pa.types.is_null(schema.field(PARTITION_COLUMN).type):
+            index = schema.get_field_index(PARTITION_COLUMN)
+            schema = schema.set(index, pa.field(PARTITION_COLUMN, pa.string()))
+        dataset = ds.dataset(folder, format="parquet", schema=schema)
+        df = _restore_dtypes(dataset.to_table().to_pandas(), schema)
+    elif schema is None:  # a dataset written by another tool: take the files' schema
         partitioning = ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.string())]),
                                        flavor="hive")
         table = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
         df = table.to_pandas()
         df = df[[PARTITION_COLUMN, *(c for c in df.columns if c != PARTITION_COLUMN)]]
-    else:
+    else:  # written before the ids were kept in the files: article_id=<id> folders
         if pa.types.is_null(schema.field(PARTITION_COLUMN).type):
             index = schema.get_field_index(PARTITION_COLUMN)
             schema = schema.set(index, pa.field(PARTITION_COLUMN, pa.string()))

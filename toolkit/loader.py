@@ -74,27 +74,51 @@ def load_articles(
     paths: str | os.PathLike | Iterable[str | os.PathLike],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    follow_links: bool = False,
 ) -> LoadResult:
     """Return the articles found in ``paths`` (files or folders, searched recursively).
 
     Folders are walked in sorted order; hidden files, ``README*``, ``*.meta.json`` sidecars and
     ``labels/`` folders are not articles. Articles with the same normalised text are kept once.
+    A symbolic link in a folder whose target lies outside that folder is skipped and named
+    unless ``follow_links``; links to folders are never followed. Only regular files are read.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     result = LoadResult()
     read: list[tuple[int, Article]] = []  # (position in the input order, article)
-    for path in _expand(paths, result):
+    for path in _expand(paths, result, follow_links=follow_links):
         try:
             read.extend((len(read), a) for a in
                         _read_file(path, max_bytes=max_bytes, skipped=result.skipped))
         except ArticleFormatError as err:
             result.skipped.append(Skipped(err.path, err.reason, err.where))
+        except Exception as err:  # noqa: BLE001 -- one file never stops the batch
+            result.skipped.append(Skipped(str(path), _failure_reason(path, err)))
     kept = _keep_once(read, result.skipped)
     result.extend(article for _, article in sorted(kept, key=lambda pa: pa[0]))
     for skipped in result.skipped:
         log.warning("skipped %s", skipped)
     return result
+
+
+def _failure_reason(path: Path, err: Exception) -> str:
+    """Return the skip reason for an unexpected error while reading ``path``.
+
+    Only the error's type is named (and, for a missing module, its name): an error's message can
+    quote the file, and a skip message never echoes file contents.
+    """
+    log.debug("reading %s failed", path, exc_info=err)
+    if isinstance(err, RecursionError):
+        return "nested too deeply to read: flatten the file"
+    if isinstance(err, MemoryError):
+        return "not enough memory to read this file: split it into smaller files"
+    if isinstance(err, ImportError):
+        return (f"the {path.suffix.lower() or 'file'} reader is not installed properly "
+                f"({type(err).__name__}: {err.name or 'a module'}): reinstall the toolkit "
+                "(`make install`)")
+    return (f"the {path.suffix.lower() or 'file'} reader failed ({type(err).__name__}): "
+            "re-save the file, or report it as a bug")
 
 
 def _keep_once(
@@ -137,18 +161,34 @@ def _unique_id(base: str, seen: set[str]) -> str:
     return f"{base}~{n}"
 
 
-def _expand(paths: Iterable[str | os.PathLike], result: LoadResult) -> Iterator[Path]:
-    """Yield the article files under ``paths``; every other file, an empty folder and a path
-    that does not exist are named in ``result.skipped``."""
+def _expand(paths: Iterable[str | os.PathLike], result: LoadResult,
+            *, follow_links: bool = False) -> Iterator[Path]:
+    """Yield the article files under ``paths``; every other file, an empty folder, a path
+    that does not exist and a link leaving its folder are named in ``result.skipped``."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            top = os.path.realpath(path)
             found = False
             for root, dirs, files in os.walk(path, onerror=None, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "labels")
+                for name in [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+                    # os.walk never enters a linked folder: say so rather than drop it silently
+                    found = True
+                    dirs.remove(name)
+                    result.skipped.append(Skipped(
+                        str(Path(root) / name), "link to a folder: not followed (folders are "
+                        "searched without following links); pass the folder's own path"))
                 for name in sorted(files):
                     if _is_article_name(name):
                         found = True
+                        if not follow_links and _leaves(Path(root) / name, top):
+                            result.skipped.append(Skipped(
+                                str(Path(root) / name), "link to a file outside the folder: "
+                                "not followed (nothing outside the articles folder is read); "
+                                "copy the file in, or allow it (load_articles(follow_links=True),"
+                                " --follow-links)"))
+                            continue
                         yield Path(root) / name
                     elif not _is_companion_name(name):
                         found = True
@@ -164,6 +204,15 @@ def _expand(paths: Iterable[str | os.PathLike], result: LoadResult) -> Iterator[
                 Skipped(str(path), "no such file or folder: check the path (it is relative to "
                         f"{Path.cwd()})")
             )
+
+
+def _leaves(path: Path, top: str) -> bool:
+    """True when ``path`` is a symbolic link whose target (all links resolved) is not inside the
+    folder ``top`` (itself resolved)."""
+    if not path.is_symlink():
+        return False
+    target = os.path.realpath(path)
+    return os.path.commonpath([top, target]) != top
 
 
 def _is_article_name(name: str) -> bool:
@@ -199,13 +248,19 @@ def _unread_reason(name: str) -> str:
 def read_bytes(path: Path, *, max_bytes: int) -> bytes:
     """Return the bytes of ``path``, refusing unreadable, empty or oversized files."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ArticleFormatError(
-                path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit: "
-                "split it, or raise the limit (load_articles(max_bytes=...), --max-mb)"
-            )
-        with path.open("rb") as fh:
+        # a named pipe, a device or a link to stdin would block or never end: checked before
+        # opening, and again on the open file (O_NONBLOCK: opening a pipe does not wait)
+        _regular(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            _regular(path, info.st_mode)
+            size = info.st_size
+            if size > max_bytes:
+                raise ArticleFormatError(
+                    path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB "
+                    "limit: split it, or raise the limit (load_articles(max_bytes=...), --max-mb)"
+                )
             data = fh.read(max_bytes + 1)
     except PermissionError:
         raise ArticleFormatError(path, "permission denied: make the file readable") from None
@@ -217,6 +272,17 @@ def read_bytes(path: Path, *, max_bytes: int) -> bytes:
     if not data.strip():
         raise ArticleFormatError(path, "file is empty: remove it or add the article text")
     return data
+
+
+def _regular(path: Path, mode: int) -> None:
+    import stat
+
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        raise ArticleFormatError(path, f"{kind}, not a regular file: only regular files are "
+                                 "read; save the article as a file")
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
@@ -264,7 +330,8 @@ def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped]) -> Iterato
         yield from _from_records(path, _jsonl_records(path, text, skipped), encoding, skipped,
                                  "line")
     else:
-        yield from _from_records(path, _csv_records(path, text), encoding, skipped, "row")
+        yield from _from_records(path, _csv_records(path, text, skipped), encoding, skipped,
+                                 "row")
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
@@ -285,7 +352,7 @@ def _sidecar(path: Path) -> dict[str, Any]:
 def _from_pasted_text(path: Path, text: str, encoding: str) -> Article:
     meta = _sidecar(path)
     text = normalize_text(text)
-    title = str(_field(meta, "title") or "")
+    title = _text_value(_field(meta, "title"))
     if path.suffix.lower() == ".md":
         # a leading "# Title" is the headline
         match = re.match(r"\s*#\s+(.+)\n", text)
@@ -296,18 +363,36 @@ def _from_pasted_text(path: Path, text: str, encoding: str) -> Article:
     return _article(path, path.stem, meta, cleaned, encoding)
 
 
+# libxml2 refuses a text node or an attribute over 10,000,000 characters unless asked for a
+# "huge tree": a page saver's inline image or a pasted article in one node is enough to lose the
+# article. Inline data (data: URIs) and long whitespace runs never hold article text: removed
+# before parsing.
+_LIBXML_NODE_LIMIT = 10_000_000
+_INLINE_DATA = re.compile(r"data:[\w/+.-]*(?:;[\w=.-]+)*,[^\"'\s<>)]{1000,}")
+_LONG_WHITESPACE = re.compile(r"\s{10000,}")
+
+
 def _from_html(path: Path, html: str, encoding: str) -> Article:
     import trafilatura
 
+    html = _LONG_WHITESPACE.sub("\n", _INLINE_DATA.sub("data:,", html))
+    huge = _longest_piece(html) > _LIBXML_NODE_LIMIT
+    source: Any = html
+    if huge:  # parsed here without libxml2's limit (trafilatura's own parser keeps it)
+        import lxml.html
+
+        source = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False,
+        source, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True,
     )
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
+        big = (" (it holds a single text node or attribute of over 10 MB, which can defeat "
+               "the HTML parser)" if huge else "")
         raise ArticleFormatError(
-            path, "no article body found in this HTML page: save the full article page, or "
-            "paste its text into a .txt file"
+            path, f"no article body found in this HTML page{big}: save the full article page, "
+            "or paste its text into a .txt file"
         )
     meta = {
         "title": doc.title or "",
@@ -323,6 +408,17 @@ def _from_html(path: Path, html: str, encoding: str) -> Article:
     return _article(path, path.stem, meta, cleaned, encoding)
 
 
+def _longest_piece(html: str) -> int:
+    """Return the length of the longest stretch of ``html`` between two "<" (a text node, or a
+    tag with its attributes), without copying the page."""
+    if len(html) <= _LIBXML_NODE_LIMIT:
+        return len(html)
+    longest = pos = 0
+    while (nxt := html.find("<", pos)) >= 0:
+        longest, pos = max(longest, nxt - pos), nxt + 1
+    return max(longest, len(html) - pos)
+
+
 def _json_records(path: Path, text: str) -> list[tuple[int, Any]]:
     try:
         data = json.loads(text)
@@ -331,6 +427,8 @@ def _json_records(path: Path, text: str) -> list[tuple[int, Any]]:
             path, f"JSON does not parse ({err.msg}): fix the file, or use .jsonl for one "
             "article per line", where=f"line {err.lineno}"
         ) from None
+    except (ValueError, RecursionError) as err:
+        raise ArticleFormatError(path, _json_limit_reason(err)) from None
     if isinstance(data, dict):
         for key in ("articles", "items", "data", "records"):
             if isinstance(data.get(key), list):
@@ -352,9 +450,20 @@ def _jsonl_records(path: Path, text: str, skipped: list[Skipped]) -> Iterator[tu
         except json.JSONDecodeError as err:
             skipped.append(Skipped(str(path), f"JSON does not parse ({err.msg}): fix or remove "
                                    "this line", f"line {lineno}"))
+        except (ValueError, RecursionError) as err:
+            skipped.append(Skipped(str(path), _json_limit_reason(err), f"line {lineno}"))
 
 
-def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
+def _json_limit_reason(err: Exception) -> str:
+    """Return the skip reason for JSON that parses but is past Python's limits."""
+    if isinstance(err, RecursionError):
+        return "JSON nested too deeply to read (thousands of levels): flatten it"
+    # int("9" * 5000) refuses numbers of over sys.get_int_max_str_digits() digits
+    return ("JSON holds a number too long to read (thousands of digits): write it as a "
+            "string, or remove it")
+
+
+def _csv_records(path: Path, text: str, skipped: list[Skipped]) -> list[tuple[int, Any]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -368,18 +477,85 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, Any]]:
         columns = [c.strip().lower() for c in (reader.fieldnames or [])]
         if not any(c in FIELDS["text"] for c in columns):
             raise ArticleFormatError(
-                path, f"CSV has no text column (found: {', '.join(columns) or 'none'}): name "
+                path, f"CSV has no text column (found: {_column_names(columns)}): name "
                 f"the article text column one of {', '.join(FIELDS['text'])}", where="row 1"
             )
         # row numbers count the header as row 1, as a spreadsheet shows them
+        lines: dict[int, tuple[int, int]] = {}  # row -> its first and last line in the file
         for n, row in enumerate(reader, start=2):
+            lines[n] = (lines[n - 1][1] + 1 if n > 2 else 2, reader.line_num)
             rows.append((n, row))
     except csv.Error as err:
         raise ArticleFormatError(
             path, f"CSV does not parse ({err}): re-save it from a spreadsheet as CSV (UTF-8)",
             where=f"row {len(rows) + 1 + bool(reader.fieldnames)}",
         ) from None
-    return rows
+    swallowed = _swallowed_rows(rows, reader.fieldnames or [], dialect)
+    for n, count in swallowed.items():
+        first, last = lines[n]
+        skipped.append(Skipped(
+            str(path), f"an unbalanced quote (\") in this row swallowed the {count} row(s) "
+            f"after it into one field (lines {first}-{last} of the file): close the quote, or "
+            'write a quote inside a field as two ("")', f"row {n}"))
+    return [(n, row) for n, row in rows if n not in swallowed]
+
+
+# A value of a column that holds numbers or dates only (an id, a date): the shape by which a
+# line inside a quoted field is recognised as a row that an unbalanced quote swallowed.
+_TYPED_VALUE = re.compile(r"[\d\s:/.,+-]*\d[\d\s:/.,+-]*")
+
+
+def _swallowed_rows(rows: list[tuple[int, Any]], fieldnames: list[str],
+                    dialect: Any) -> dict[int, int]:
+    """Return {row: how many rows it swallowed} for the rows in which an unbalanced quote made
+    one field run on over the rows after it.
+
+    Line breaks inside a quoted field are legitimate (paragraphs); a line in a field is taken
+    for a swallowed row only when it parses as a row of the header's shape: as many fields as
+    columns, a number or date where every other row has one (an id, a date column), and, when
+    no column is typed so, short values outside the text column.
+    """
+    width = len(fieldnames)
+    if width < 2:
+        return {}
+    plain = [row for _, row in rows if not any("\n" in (v or "") for v in row.values()
+                                               if isinstance(v, str))]
+    typed = [i for i, name in enumerate(fieldnames)
+             if plain and all(_TYPED_VALUE.fullmatch(row.get(name) or "") for row in plain)]
+    text_columns = {i for i, name in enumerate(fieldnames)
+                    if str(name).strip().lower() in FIELDS["text"]}
+
+    def row_shaped(line: str) -> bool:
+        fields = next(csv.reader([line], dialect), [])
+        if len(fields) != width:
+            return False
+        if typed:
+            return all(_TYPED_VALUE.fullmatch(fields[i]) for i in typed)
+        return all(len(f) <= 60 for i, f in enumerate(fields) if i not in text_columns)
+
+    found = {}
+    for n, row in rows:
+        for value in row.values():
+            if isinstance(value, str) and "\n" in value:
+                count = sum(row_shaped(line) for line in value.split("\n")[1:])
+                if count:
+                    found[n] = max(found.get(n, 0), count)
+    return found
+
+
+def _column_names(columns: list[str]) -> str:
+    """Return the header's column names for a message: only names that look like column names
+    (a first line that is data, such as a password file's, is never echoed).
+
+    >>> _column_names(["title", "date"]), _column_names(["root:$6$x1:19000:0"]), _column_names([])
+    ('title, date', '1 column that is not a name', 'none')
+    """
+    names = [c for c in columns if re.fullmatch(r"[\w .-]{1,40}", c)]
+    others = len(columns) - len(names)
+    if others:
+        names.append(f"{others} column{'s' * (others > 1)} that {'are' if others > 1 else 'is'} "
+                     f"not a name")
+    return ", ".join(names) or "none"
 
 
 def _field(record: dict[str, Any], name: str) -> Any:
@@ -400,24 +576,72 @@ def _from_records(
 ) -> Iterator[Article]:
     for n, record in records:
         where = f"{unit} {n}"
-        if not isinstance(record, dict):
-            skipped.append(Skipped(str(path), "record is not an object: each article must be "
-                                   "a JSON object with a text field", where))
+        try:
+            article = _record_article(path, n, record, encoding)
+        except ArticleFormatError as err:
+            skipped.append(Skipped(str(path), err.reason, where))
             continue
-        body = _field(record, "text")
-        if not isinstance(body, str) or not body.strip():
-            skipped.append(Skipped(str(path), "no text field (expected one of: "
-                                   f"{', '.join(FIELDS['text'])})", where))
+        except Exception as err:  # noqa: BLE001 -- one record never stops the file
+            skipped.append(Skipped(str(path), _failure_reason(path, err), where))
             continue
-        title = normalize_text(str(_field(record, "title") or "")).strip()
-        cleaned = clean_blocks(split_blocks(normalize_text(body)), title=title)
-        if not cleaned.paragraphs:
-            skipped.append(Skipped(str(path), "no article body left after removing boilerplate",
-                                   where))
-            continue
-        own_id = _field(record, "id")
-        article_id = str(own_id) if own_id not in (None, "") else f"{path.stem}-{n}"
-        yield _article(path, article_id, record, cleaned, encoding)
+        yield article
+
+
+def _record_article(path: Path, n: int, record: Any, encoding: str) -> Article:
+    """Return the article of one JSON/JSONL/CSV record; raise ArticleFormatError naming why not."""
+    if not isinstance(record, dict):
+        raise ArticleFormatError(path, "record is not an object: each article must be a JSON "
+                                 "object with a text field")
+    body = _field(record, "text")
+    if body is not None and not isinstance(body, str):
+        name = next(k for k in record if str(k).strip().lower() in FIELDS["text"]
+                    and record[k] is body)
+        raise ArticleFormatError(path, f"the text field {str(name)!r} holds {_kind(body)}, not "
+                                 "text: make it one string (the article's paragraphs joined by "
+                                 "blank lines)")
+    if body is None or not body.strip():
+        raise ArticleFormatError(path, "no text field (expected one of: "
+                                 f"{', '.join(FIELDS['text'])})")
+    title = normalize_text(_text_value(_field(record, "title"))).strip()
+    cleaned = clean_blocks(split_blocks(normalize_text(body)), title=title)
+    if not cleaned.paragraphs:
+        raise ArticleFormatError(path, "no article body left after removing boilerplate")
+    own_id = _text_value(_field(record, "id"))
+    article_id = own_id if own_id else f"{path.stem}-{n}"
+    return _article(path, article_id, record, cleaned, encoding)
+
+
+def _kind(value: Any) -> str:
+    """Return what a JSON value is, for a message: 'a list', 'a number', ..."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def _text_value(value: Any) -> str:
+    """Return a metadata value as text: "" for nothing, NaN or true/false, a whole float without
+    ".0", the strings of a list joined by "; ", never a Python repr such as "['a', 'b']".
+
+    >>> [_text_value(v) for v in (None, float("nan"), True, 7, 7.0, 2.5, ["a", "b"], {"x": 1})]
+    ['', '', '', '7', '7', '2.5', 'a; b', '']
+    """
+    import math
+
+    if value is None or isinstance(value, (bool, dict)):
+        return ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (list, tuple)):
+        return "; ".join(t for t in (_text_value(v) for v in value) if t)
+    return str(value)
 
 
 def _article(path: Path, article_id: str, meta: dict[str, Any], cleaned, encoding: str) -> Article:
@@ -433,8 +657,8 @@ def _article(path: Path, article_id: str, meta: dict[str, Any], cleaned, encodin
         # a file name that is not UTF-8 (bytes kept as lone surrogates) is shown with U+FFFD
         path=os.fsencode(path).decode("utf-8", "replace"),
         title=cleaned.title,
-        outlet=normalize_text(str(_field(meta, "outlet") or "")),
-        url=normalize_text(str(_field(meta, "url") or "")),
+        outlet=normalize_text(_text_value(_field(meta, "outlet"))),
+        url=normalize_text(_text_value(_field(meta, "url"))),
         published=iso_date(_field(meta, "published")),
         authors=authors,
         contributors=contributors,
@@ -450,8 +674,8 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         return split_names(re.sub(r"^by\s+", "", value.strip(), flags=re.IGNORECASE))
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [str(value)]
+        return [t.strip() for t in (_text_value(v) for v in value) if t.strip()]
+    return [t] if (t := _text_value(value)) else []
 
 
 _DATE_FORMATS = ("%Y/%m/%d", "%d/%m/%Y", "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y",

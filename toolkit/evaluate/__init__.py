@@ -20,13 +20,24 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
     """
     path = Path(path)
     with path.open(encoding="utf-8") as handle:
-        for n, line in enumerate(handle, 1):
+        lines, n = enumerate(handle, 1), 0
+        while True:
+            try:
+                n, line = next(lines)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise GoldFormatError.at(str(path), "not UTF-8: re-save the file as UTF-8",
+                                         where=f"after line {n}") from None
             if not line.strip():
                 continue
             try:
                 yield n, json.loads(line)
             except json.JSONDecodeError as err:
                 raise GoldFormatError.at(str(path), f"not JSON ({err})", where=f"line {n}") from err
+            except (RecursionError, ValueError) as err:  # nested too deeply, a huge number
+                raise GoldFormatError.at(str(path), f"not readable JSON ({type(err).__name__})",
+                                         where=f"line {n}") from None
 
 
 def prf(n_matched: int, n_pred: int, n_gold: int) -> dict[str, float]:

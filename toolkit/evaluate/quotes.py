@@ -90,29 +90,62 @@ def read_gold(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.exists():
         raise GoldFormatError.at(str(path), "no such file (pass --gold FILE, a JSONL gold file)")
-    with path.open(encoding="utf-8") as handle:
-        first = next((line for line in handle if line.strip()), "")
+    if not path.is_file():
+        raise GoldFormatError.at(str(path), "not a file (pass --gold FILE, a JSONL gold file)")
     try:
+        with path.open(encoding="utf-8") as handle:
+            first = next((line for line in handle if line.strip()), "")
         head = json.loads(first) if first else {}
-    except json.JSONDecodeError as err:
-        raise GoldFormatError.at(str(path), f"not JSON lines ({err})", where="line 1") from err
+    except UnicodeDecodeError:
+        raise GoldFormatError.at(str(path), "not UTF-8: re-save the gold file as UTF-8") from None
+    except (json.JSONDecodeError, RecursionError, ValueError) as err:
+        raise GoldFormatError.at(str(path), f"not JSON lines ({type(err).__name__})",
+                                 where="line 1") from None
     if isinstance(head, dict) and "attributions" in head:
         from .polnear import convert_polnear
 
         return list(convert_polnear(path))
     articles = []
     for n, row in read_jsonl(path):
-        missing = [f for f in ("id", "text", "quotes") if f not in row]
-        if missing:
-            raise GoldFormatError.at(
-                str(path), f"missing field(s) {', '.join(missing)} (expected id, text, quotes)",
-                where=f"line {n}")
-        for q in row["quotes"]:
-            if "text" not in q or "speaker" not in q:
-                raise GoldFormatError.at(
-                    str(path), "a quote needs \"text\" and \"speaker\"", where=f"line {n}")
+        _check_gold_row(path, n, row)
         articles.append(row)
     return articles
+
+
+def _check_gold_row(path: Path, n: int, row: object) -> None:
+    """Raise GoldFormatError naming the line and the field unless ``row`` is a gold article."""
+    def bad(reason: str) -> GoldFormatError:
+        return GoldFormatError.at(str(path), reason, where=f"line {n}")
+
+    if not isinstance(row, dict):
+        raise bad("not a JSON object (expected {\"id\": ..., \"text\": ..., \"quotes\": [...]})")
+    missing = [f for f in ("id", "text", "quotes") if f not in row]
+    if missing:
+        raise bad(f"missing field(s) {', '.join(missing)} (expected id, text, quotes)")
+    if isinstance(row["id"], bool) or not isinstance(row["id"], (str, int)):
+        raise bad("\"id\" must be a string or a whole number")
+    text = row["text"]
+    if not isinstance(text, str) or not text.strip():
+        raise bad("\"text\" must be the article's text (a non-empty string)")
+    if not isinstance(row["quotes"], list):
+        raise bad("\"quotes\" must be a list of quote objects")
+    for i, q in enumerate(row["quotes"], 1):
+        if not isinstance(q, dict) or "text" not in q or "speaker" not in q:
+            raise bad(f"quote {i}: a quote needs \"text\" and \"speaker\"")
+        if not isinstance(q["text"], str) or not isinstance(q["speaker"], str):
+            raise bad(f"quote {i}: \"text\" and \"speaker\" must be strings")
+        if not isinstance(q.get("kind", "direct"), str):
+            raise bad(f"quote {i}: \"kind\" must be a string (direct, partial, indirect)")
+        spans = q.get("spans") or ([[q.get("start"), q.get("end")]]
+                                   if "start" in q or "end" in q else [])
+        if not isinstance(spans, list):
+            raise bad(f"quote {i}: \"spans\" must be a list of [start, end] pairs")
+        for span in spans:
+            if not (isinstance(span, (list, tuple)) and len(span) == 2
+                    and all(isinstance(x, int) and not isinstance(x, bool) for x in span)
+                    and 0 <= span[0] < span[1] <= len(text)):
+                raise bad(f"quote {i}: span {json.dumps(span)} is not [start, end] with "
+                          f"0 <= start < end <= {len(text)} (the text's length)")
 
 
 def _gold_spans(quote: dict, text: str) -> list[tuple[int, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Literal
 
 from ..errors import CodebookError
 from ..paths import CODEBOOK_DIR, DEFAULT_CODEBOOK
-from .phrases import Phrase, _compile
+from .phrases import _GAP, Phrase, _compile
 
 StanceLabel = Literal["favor", "against", "neutral"]
 LABELS = ("favor", "against", "neutral", "none")  # "none": not about the target (sheets only)
@@ -61,6 +62,13 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]] | None] = {
     "reversers": None,
     "lists": {"negators": list, "affirmers": list},
 }
+# The scoring numbers a codebook may set, each in the range where it means something (NaN, a
+# negative window or a gap of hundreds of words would code every unit alike or never finish).
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "threshold": (0.0, 1000.0), "negation_window": (0, 50), "reversal_window": (0, 50),
+    "hedge_window": (0, 50), "gap": (0, 20), "context_sentences": (0, 20),
+}
+_MAX_GAPS = 4  # "..." gaps in one phrase
 _REQUIRED = {"target": ("name",), "relevance": ("actor", "topic"), "favor": (), "against": ()}
 
 
@@ -91,10 +99,17 @@ def _load(path_str: str) -> Codebook:
     if not path.exists():
         shipped = ", ".join(sorted(p.stem for p in CODEBOOK_DIR.glob("*.toml")))
         raise CodebookError(f"{path}: no such codebook (shipped: {shipped}; or give a path)")
+    if not path.is_file():
+        raise CodebookError(f"{path}: not a file: give a codebook's .toml file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CodebookError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{path}: not UTF-8 (byte {exc.start}): re-save the codebook as "
+                            "UTF-8") from None
+    except OSError as exc:
+        raise CodebookError(f"{path}: cannot read the codebook ({exc.strerror or exc})") from None
 
     def fail(where: str, problem: str) -> CodebookError:
         return CodebookError(f"{path}: [{where}]: {problem}")
@@ -107,8 +122,11 @@ def _load(path_str: str) -> Codebook:
         spec = _SCHEMA[table]
         for key, value in keys.items():
             if spec is None:
-                if not isinstance(value, int | float) or isinstance(value, bool):
+                if not isinstance(value, int | float) or isinstance(value, bool) \
+                        or not math.isfinite(value):
                     raise fail(table, f'"{key}" must have a number as weight, e.g. "{key}" = 1.0')
+                if key.split().count(_GAP) > _MAX_GAPS:
+                    raise fail(table, f'"{key}" has more than {_MAX_GAPS} "{_GAP}" gaps')
                 if table in ("hedges", "aspirations") and not 0 < value <= 1:
                     raise fail(table, f'"{key}" = {value}: a hedge factor must be in (0, 1]')
                 continue
@@ -118,6 +136,12 @@ def _load(path_str: str) -> Codebook:
                 raise fail(table, f"{key} has the wrong type ({type(value).__name__})")
             if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 raise fail(table, f"{key} must be a list of strings")
+            if isinstance(value, list) and any(v.split().count(_GAP) > _MAX_GAPS for v in value):
+                raise fail(table, f'{key}: a phrase has more than {_MAX_GAPS} "{_GAP}" gaps')
+            if key in _BOUNDS:
+                low, high = _BOUNDS[key]
+                if not (isinstance(value, int | float) and low <= value <= high):  # not nan
+                    raise fail(table, f"{key} = {value}: must be a number from {low} to {high}")
     for table, keys in _REQUIRED.items():
         if table not in data:
             raise fail(table, "missing table")

@@ -55,6 +55,42 @@ def _compile(text: str, weight: float = 1.0) -> Phrase:
 
 def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, gap: int) -> int:
     """Return the end index of ``pattern`` matched at token ``i`` (or -1)."""
+    if sum(word == _GAP for word, _ in pattern) > 1:
+        return _match_gaps(pattern, toks, i, gap)
+    return _match_plain(pattern, toks, i, gap)
+
+
+def _match_gaps(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, gap: int) -> int:
+    """Return what ``_match_plain`` returns, trying each (pattern word, token) pair once: with
+    several ``...`` gaps the plain search retries the same tails exponentially often (12 gaps of
+    60 words took minutes on one sentence); remembered, it is pattern length x gap x span."""
+    memo: dict[tuple[int, int], int] = {}
+
+    def at(k: int, i: int) -> int:
+        if k == len(pattern):
+            return i
+        if (k, i) in memo:
+            return memo[k, i]
+        word, prefix = pattern[k]
+        end = -1
+        if word == _GAP:
+            for skip in range(gap + 1):
+                j = i + skip
+                if skip and (j - 1 >= len(toks) or toks[j - 1] in _CLAUSE_BREAK):
+                    break
+                end = at(k + 1, j)
+                if end >= 0:
+                    break
+        elif i < len(toks) and (toks[i] == word or (prefix and toks[i].startswith(word))):
+            end = at(k + 1, i + 1)
+        memo[k, i] = end
+        return end
+
+    return at(0, i)
+
+
+def _match_plain(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int,
+                 gap: int) -> int:
     if not pattern:
         return i
     word, prefix = pattern[0]
@@ -63,7 +99,7 @@ def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, 
             j = i + skip
             if skip and (j - 1 >= len(toks) or toks[j - 1] in _CLAUSE_BREAK):
                 break
-            end = _match_at(pattern[1:], toks, j, gap)
+            end = _match_plain(pattern[1:], toks, j, gap)
             if end >= 0:
                 return end
         return -1
@@ -71,7 +107,7 @@ def _match_at(pattern: Sequence[tuple[str, bool]], toks: Sequence[str], i: int, 
         return -1
     tok = toks[i]
     if tok == word or (prefix and tok.startswith(word)):
-        return _match_at(pattern[1:], toks, i + 1, gap)
+        return _match_plain(pattern[1:], toks, i + 1, gap)
     return -1
 
 
