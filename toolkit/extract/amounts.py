@@ -941,17 +941,18 @@ def relative_year(sentence: str, published: str) -> int | None:
     return int(published[:4]) + _YEAR_SHIFT[match.group(1).lower()]
 
 
-def _year_tokens(sent, sentence: str, figure_ids: set[int], published: str) -> list:
+def _year_tokens(sent, sentence: str, figure_ids: set[int], published: str,
+                 relative: bool) -> list:
     """Return ``(token, year)`` for each time reference of spaCy sentence ``sent`` outside the
     figures: a four-digit year, or the "year" of "last/this/next year" counted from
     ``published``. A year a change is measured from ("up 26% from 2022", "since 2014",
     "compared with 2021") is the base of a comparison, not the figure's year, and is left out.
 
-    ``sentence`` is the sentence's text: without a year-like number or a relative year in it,
-    the tokens are never read.
+    ``sentence`` is the sentence's text and ``relative`` whether ``relative_year`` found a
+    relative year in it (the caller has asked already): without a year-like number or a
+    relative year, the tokens are never read.
     """
     explicit = bool(_YEAR_IN_TEXT.search(sentence))
-    relative = relative_year(sentence, published) is not None
     if not explicit and not relative:
         return []
     found = []
@@ -1132,7 +1133,8 @@ def extract_amounts(parsed, mentions: Sequence[Mention] = ()) -> list[Amount]:
         # what the sentence's words say about time holds for each of its figures
         period = part_of_year(s_text)
         sentence_year = relative_year(s_text, article.published)
-        years = _year_tokens(sent.span, s_text, all_ids, article.published)
+        years = _year_tokens(sent.span, s_text, all_ids, article.published,
+                             relative=sentence_year is not None)
         rows: list[tuple[Figure, str, int | None, str, object]] = []
         for f, toks in zip(figures, spans, strict=True):
             if not toks:
