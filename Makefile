@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint notebooks clean
+.PHONY: help install run test test-fast lint notebooks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ run: $(STAMP) ## the main job: load and annotate seeds/, execute the notebooks, 
 
 test: $(STAMP) ## run the whole test suite (unit, case files, notebooks, evaluation floors)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## the edit loop: unit tests and doctests only (no slow, browser, ../shared or notebook tests)
+	$(BIN)/python -m pytest -o addopts="--doctest-modules -p no:cacheprovider" \
+		-m "not slow and not browser and not shared" tests toolkit
 
 lint: $(STAMP) ## check the code with ruff (config in pyproject.toml)
 	$(BIN)/ruff check toolkit tests benchmarks seeds

@@ -93,6 +93,7 @@ class NotebookFacts:
     n_save_figure: int  # save_figure calls (>= len(figure_names) if a name is computed)
     parameters_index: int | None  # index of the parameters-tagged cell among all cells
     parameters_source: str
+    corpus_figure_names: list[str]  # saved only with two or more articles (under `if many:`)
 
 
 def _code_lines(source: str) -> str:
@@ -124,7 +125,9 @@ def notebook_facts(path: Path) -> NotebookFacts:
     params = [
         i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])
     ]
+    corpus_only = "\n".join(_code_lines(c) for c in code if "if many:" in c)
     return NotebookFacts(
+        corpus_figure_names=_FIGURE_NAME.findall(corpus_only),
         name=path.stem,
         title=title,
         n_code_cells=len(code),

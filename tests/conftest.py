@@ -32,3 +32,13 @@ def seed_article():
 
     (article,) = load_articles(SEED)
     return article
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that skips without ``../shared`` as ``shared``, so ``make test-fast``
+    (``-m "not shared"``) can leave them out whichever way the test spells its skip."""
+    for item in items:
+        for mark in item.iter_markers("skipif"):
+            if "../shared" in str(mark.kwargs.get("reason", "")):
+                item.add_marker(pytest.mark.shared)
+                break

@@ -188,7 +188,7 @@ def test_formulas_in_an_article_never_run_in_a_spreadsheet(tmp_path):
 
     from toolkit.cli import main
     from toolkit.io import read_table, write_table
-    from toolkit.plot import _csv_text
+    from toolkit.plot.export import _csv_text
 
     record = {"id": "=1+1", "title": FORMULAS[0], "authors": [FORMULAS[2]],
               "text": "\n\n".join(f"{f} is a formula." for f in FORMULAS)}

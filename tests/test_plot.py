@@ -134,7 +134,7 @@ def test_csv_equals_plotted_data(tmp_path):
 
 def test_csv_float_format_is_fixed():
     data = pd.DataFrame({"x": [1.0, 0.1 + 0.2, 190.271, 2 / 3], "y": ["a", "b", "c", "d"]})
-    assert plot._csv_text(data) == "x,y\n1,a\n0.3,b\n190.271,c\n0.666667,d\n"
+    assert plot.export._csv_text(data) == "x,y\n1,a\n0.3,b\n190.271,c\n0.666667,d\n"
 
 
 @pytest.mark.parametrize("bad", ["china-russia", "3-trade", "03_trade", "03-Trade", "03-trade.png",
@@ -151,7 +151,7 @@ def test_failure_mid_write_keeps_previous_files_and_leaves_no_temp(tmp_path, mon
     before = files_bytes(plot.save_figure(fig, data, "03-trade", out_dir=tmp_path))
 
     fig2, data2 = next(all_charts(6))  # different content
-    real = plot._write_one
+    real = plot.export._write_one
 
     def failing(fig, data, ext, fh):
         if ext == "svg":  # the second of the three files
@@ -159,7 +159,7 @@ def test_failure_mid_write_keeps_previous_files_and_leaves_no_temp(tmp_path, mon
             raise OSError("disk full")
         real(fig, data, ext, fh)
 
-    monkeypatch.setattr(plot, "_write_one", failing)
+    monkeypatch.setattr(plot.export, "_write_one", failing)
     with pytest.raises(OSError, match="disk full"):
         plot.save_figure(fig2, data2, "03-trade", out_dir=tmp_path)
     after = {k: (tmp_path / f"03-trade.{k}").read_bytes() for k in before}
@@ -307,7 +307,7 @@ def test_heatmap_leaves_the_diagonal_out_of_the_cells_and_the_colour_scale():
 
 
 def test_a_short_parenthesis_in_a_title_is_never_broken():
-    from toolkit.plot import _wrap
+    from toolkit.plot.theme import _wrap
 
     title = "China and Russia are named together most often in the articles (17 sentences)"
     for width in range(30, 80):

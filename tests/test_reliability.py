@@ -308,6 +308,14 @@ def _complete(name: str, data: bytes) -> bool:
         return data.startswith(b"PAR1") and data.endswith(b"PAR1")
     if name.endswith(".json"):  # the cache's manifest
         return isinstance(json.loads(data), dict)
+    if name.endswith(".npz"):  # the story-group signatures kept with the cache
+        import io
+        import zipfile
+
+        try:
+            return zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+        except zipfile.BadZipFile:
+            return False
     return False
 
 

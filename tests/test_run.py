@@ -57,14 +57,19 @@ def test_report_index_lists_the_articles_and_shows_every_figure_with_its_finding
 
 
 @needs_shared
-def test_main_job_on_the_29_article_file_writes_every_figure_and_its_data(tmp_path):
+def test_main_job_on_a_104_article_corpus_writes_every_figure_and_its_data(tmp_path):
     from toolkit.run import notebooks, run
 
     out = tmp_path / "run"
-    result = run([SHARED / "articles_cn_ru_ua.jsonl"], out_dir=out, say=lambda _: None)
+    corpus = [SHARED / "articles_cn_ru_ua.jsonl",
+              SHARED / "stance_dev" / "articles_china_mediation_dev.jsonl"]
+    result = run(corpus, out_dir=out, say=lambda _: None)
     figures = sorted(p.name for p in (out / "figures").iterdir())
     names = {name.rsplit(".", 1)[0] for name in figures}
-    assert len(names) == 9 and all(n[:2] in {"01", "02", "03"} for n in names)
+    corpus_views = {"00-articles-over-time", "00-articles-per-outlet", "01-people-over-time",
+                    "01-countries-over-time", "01-mentions-by-outlet", "01-quoted-by-outlet",
+                    "02-stance-over-time", "02-voice-by-outlet", "03-claims-by-article"}
+    assert corpus_views <= names and len(names) == 18, sorted(names)
     for name in names:
         png, svg, csv = (out / "figures" / f"{name}.{ext}" for ext in ("png", "svg", "csv"))
         assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 20_000
@@ -76,7 +81,15 @@ def test_main_job_on_the_29_article_file_writes_every_figure_and_its_data(tmp_pa
     assert [p.name for p in result.notebooks] == [p.name for p in notebooks()]
     assert (out / "report" / "index.html").exists()
     summary = (out / "tables" / "articles.csv").read_text(encoding="utf-8").count("\n")
-    assert summary == 30  # header + 29 articles
+    assert summary == 105  # header + 104 articles
+    over_time = pd.read_csv(out / "figures" / "00-articles-over-time.csv", dtype={"period": str})
+    # by month (the corpus spans over 26 weeks), every month in the range, undated apart
+    assert over_time["period"].iloc[-1] == "undated" and over_time["articles"].sum() == 104
+    assert (over_time["articles"] == 0).any()  # empty months are zeros, not gaps
+    stance = pd.read_csv(out / "figures" / "02-stance-over-time.csv", dtype={"period": str})
+    dated = stance[stance["n"] > 0]
+    assert ((dated["against_low"] <= dated["against_share"])
+            & (dated["against_share"] <= dated["against_high"])).all()
 
 
 def test_notebook_kernels_use_local_sockets_and_print_no_warning(tmp_path, capfd):
@@ -165,3 +178,51 @@ def test_figures_go_to_figures_only_for_the_seeds(monkeypatch, tmp_path):
     assert paths.figures_dir_for([tmp_path], tmp_path / "mine") == tmp_path / "mine"
     monkeypatch.setenv("TOOLKIT_FIGURES_DIR", str(tmp_path / "staged"))
     assert paths.figures_dir_for(seeds) == tmp_path / "staged"
+
+
+def test_notebooks_run_side_by_side_in_order_and_one_failure_names_its_notebook(tmp_path):
+    from toolkit.kernel import KERNEL_NAME
+    from toolkit.run import NotebookError, execute_all
+
+    spec = {"kernelspec": {"name": KERNEL_NAME, "display_name": "toolkit", "language": "python"}}
+    sources = {"00-a": "x = 1\nprint('a', x)", "01-b": "raise ValueError('bad cell')",
+               "02-c": "print('c')"}
+    todo = []
+    for name, code in sources.items():
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(new_notebook(cells=[new_code_cell(code)], metadata=spec), path)
+        todo.append(path)
+    said = []
+    with pytest.raises(NotebookError, match=r"01-b\.ipynb: cell 1 failed: ValueError: bad cell"):
+        execute_all(todo, tmp_path / "out", {}, say=said.append, jobs=3)
+    # the other two finished, and nothing half-written is left for the failed one
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["00-a.ipynb", "02-c.ipynb"]
+    assert said[0] == "[3/4] executing 3 notebooks, 3 at a time"
+    done = execute_all([todo[0], todo[2]], tmp_path / "ok", {}, say=said.append, jobs=2)
+    assert [p.name for p in done] == ["00-a.ipynb", "02-c.ipynb"]
+
+
+def test_the_kernel_is_not_interrupted_on_its_way_out_but_on_a_users_request():
+    import asyncio
+    import signal
+
+    from jupyter_client import KernelManager
+
+    from toolkit.kernel import LocalIPCProvisioner
+
+    sent = []
+
+    class Process:
+        def send_signal(self, signum):
+            sent.append(signum)
+
+    manager = KernelManager()
+    provisioner = LocalIPCProvisioner(kernel_id="k", kernel_spec=None, parent=manager)
+    provisioner.process, provisioner.pgid = Process(), None
+    manager.shutting_down = True
+    asyncio.run(provisioner.send_signal(signal.SIGINT))
+    asyncio.run(provisioner.send_signal(signal.SIGTERM))
+    assert sent == [signal.SIGTERM]  # the shutdown's SIGINT is dropped, SIGTERM goes through
+    manager.shutting_down = False
+    asyncio.run(provisioner.send_signal(signal.SIGINT))
+    assert sent == [signal.SIGTERM, signal.SIGINT]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from . import analysis, notebook, trade
+from . import analysis, coverage, notebook, trade
 from .annotate import Corpus, annotate
 from .article import Article, Removed
 from .errors import (
@@ -23,6 +23,7 @@ __all__ = [
     "Corpus",
     "analysis",
     "annotate",
+    "coverage",
     "load_codebook",
     "notebook",
     "stance",

@@ -2,6 +2,10 @@
 
 Every function takes the annotation tables and returns a new, deterministically sorted
 DataFrame; nothing here reads files or parses text again.
+
+Syndicated copies count once: the count functions take the ``articles`` table as a keyword and
+then count only one article per story (``articles.copy_of`` empty, see ``toolkit.stories``);
+``copies=True`` counts every copy. Without ``articles`` every row counts, as before.
 """
 
 from __future__ import annotations
@@ -14,16 +18,85 @@ import pandas as pd
 QUOTED_KINDS = ("direct", "partial", "indirect")
 
 
+def one_per_story(table: pd.DataFrame, articles: pd.DataFrame | None, *,
+                  copies: bool = False) -> pd.DataFrame:
+    """Return the rows of ``table`` from one article per story: copies' rows are dropped.
+
+    ``table`` is any table with an ``article_id`` column (the articles table itself included);
+    ``articles`` is the articles table, whose ``copy_of`` names the copies. With
+    ``copies=True``, with no ``articles``, or with an articles table written before story
+    groups existed (no ``copy_of``), ``table`` comes back unchanged.
+
+    >>> arts = pd.DataFrame({"article_id": ["a", "b", "c"], "copy_of": ["", "a", ""]})
+    >>> e = pd.DataFrame({"article_id": ["a", "b", "c"], "canonical": ["X", "X", "Y"]})
+    >>> one_per_story(e, arts)["article_id"].tolist()
+    ['a', 'c']
+    >>> len(one_per_story(e, arts, copies=True))
+    3
+    """
+    if copies or articles is None or "copy_of" not in articles.columns:
+        return table
+    copy_ids = articles.loc[articles["copy_of"].fillna("").astype(str) != "", "article_id"]
+    if copy_ids.empty:
+        return table
+    return table[~table["article_id"].isin(set(copy_ids))]
+
+
+def corpus_once_per_story(corpus):
+    """Return a copy of ``corpus`` (a toolkit.annotate.Corpus) whose every table, stance
+    included, keeps one article per story (:func:`one_per_story`); the texts stay whole."""
+    import dataclasses
+
+    tables = {name: one_per_story(table, corpus.articles)
+              for name, table in corpus.tables().items()}
+    return dataclasses.replace(corpus, **tables)
+
+
+def story_table(articles: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per story with more than one article, the largest first: story_id,
+    articles, outlets (";"-joined, sorted), first and last date, and the representative's
+    article_id and title.
+
+    >>> arts = pd.DataFrame({"article_id": ["a", "b", "c"], "story_id": ["a", "a", "c"],
+    ...     "copy_of": ["", "a", ""], "outlet": ["CNN", "AP", "CNN"],
+    ...     "published": ["2023-01-02", "2023-01-03", ""], "title": ["T", "T2", "U"]})
+    >>> story_table(arts).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'story_id': 'a', 'articles': 2, 'outlets': 'AP; CNN', 'first': '2023-01-02',
+      'last': '2023-01-03', 'representative': 'a', 'title': 'T'}]
+    """
+    columns = ["story_id", "articles", "outlets", "first", "last", "representative", "title"]
+    if "story_id" not in articles.columns:
+        return pd.DataFrame(columns=columns)
+    shared = articles[articles.duplicated("story_id", keep=False)]
+    rows = []
+    for story_id, group in shared.groupby("story_id", sort=True):
+        dates = sorted(d for d in group["published"].fillna("").astype(str) if d)
+        first = group[group["copy_of"].fillna("").astype(str) == ""].iloc[0]
+        rows.append({
+            "story_id": story_id, "articles": len(group),
+            "outlets": "; ".join(sorted(set(group["outlet"].fillna("").astype(str)) - {""})),
+            "first": dates[0] if dates else "", "last": dates[-1] if dates else "",
+            "representative": first["article_id"], "title": first["title"],
+        })
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["articles", "story_id"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
+
+
 def entity_counts(entities: pd.DataFrame, *, kinds: Sequence[str] | None = None,
-                  top: int | None = None) -> pd.DataFrame:
+                  top: int | None = None, articles: pd.DataFrame | None = None,
+                  copies: bool = False) -> pd.DataFrame:
     """Return mentions and articles per canonical entity, most mentioned first.
+
+    With ``articles``, a story's copies are not counted (``copies=True`` counts them).
 
     >>> e = pd.DataFrame({"article_id": ["a", "a", "b"], "canonical": ["X", "X", "Y"],
     ...                   "kind": ["person", "person", "country"]})
     >>> entity_counts(e).to_dict("records")[0]
     {'canonical': 'X', 'kind': 'person', 'mentions': 2, 'articles': 1}
     """
-    df = entities if kinds is None else entities[entities["kind"].isin(kinds)]
+    df = one_per_story(entities, articles, copies=copies)
+    df = df if kinds is None else df[df["kind"].isin(kinds)]
     out = (
         df.groupby(["canonical", "kind"], as_index=False)
         .agg(mentions=("article_id", "size"), articles=("article_id", "nunique"))
@@ -35,10 +108,14 @@ def entity_counts(entities: pd.DataFrame, *, kinds: Sequence[str] | None = None,
 
 
 def counts_per_article(
-    entities: pd.DataFrame, *, kinds: Sequence[str], top: int = 10
+    entities: pd.DataFrame, *, kinds: Sequence[str], top: int = 10,
+    articles: pd.DataFrame | None = None, copies: bool = False,
 ) -> pd.DataFrame:
-    """Return a table of the ``top`` entities (rows) by article (columns): mention counts."""
-    df = entities[entities["kind"].isin(kinds)]
+    """Return a table of the ``top`` entities (rows) by article (columns): mention counts.
+
+    With ``articles``, a story's copies get no column (``copies=True`` keeps them)."""
+    df = one_per_story(entities, articles, copies=copies)
+    df = df[df["kind"].isin(kinds)]
     names = entity_counts(df, top=top)["canonical"].tolist()
     table = (
         df[df["canonical"].isin(names)]
@@ -74,18 +151,29 @@ def based_in(role: str, lookup=None) -> str:
     return ""
 
 
-def quoted_sources(quotes: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per speaker: quotes by kind, total, articles, the role given, base country.
-
-    Only people and organisations are sources: a document or data ("according to government
-    data") is not, nor is a speaker of unknown kind (``speaker_kind``, when the table has it);
-    a quoted fragment inside a reported-speech row (``part_of``) is counted with that row.
-    """
+def sourced_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
+    """Return the quotes that count for a source: a person or organisation speaks (not a
+    document, data or a speaker of unknown kind, when the table has ``speaker_kind``), and a
+    quoted fragment inside a reported-speech row (``part_of``) is left to that row."""
     q = quotes[quotes["speaker"].fillna("") != ""]
     if "speaker_kind" in q.columns:
         q = q[q["speaker_kind"].isin(["person", "organization"])]
     if "part_of" in q.columns:
         q = q[q["part_of"].fillna(-1) < 0]  # a fragment inside reported speech counts once
+    return q
+
+
+def quoted_sources(quotes: pd.DataFrame, *, articles: pd.DataFrame | None = None,
+                   copies: bool = False) -> pd.DataFrame:
+    """Return one row per speaker: quotes by kind, total, articles, the role given, base country.
+
+    With ``articles``, a story's copies are not counted (``copies=True`` counts them).
+
+    Only people and organisations are sources: a document or data ("according to government
+    data") is not, nor is a speaker of unknown kind (``speaker_kind``, when the table has it);
+    a quoted fragment inside a reported-speech row (``part_of``) is counted with that row.
+    """
+    q = sourced_quotes(one_per_story(quotes, articles, copies=copies))
     counts = (
         q.pivot_table(index="speaker", columns="kind", values="quote_id", aggfunc="size",
                       fill_value=0)
@@ -106,17 +194,23 @@ def quoted_sources(quotes: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def mentioned_not_quoted(entities: pd.DataFrame, quotes: pd.DataFrame) -> pd.DataFrame:
-    """Return the people who are mentioned but never quoted, most mentioned first."""
-    people = entity_counts(entities, kinds=["person"])
+def mentioned_not_quoted(entities: pd.DataFrame, quotes: pd.DataFrame, *,
+                         articles: pd.DataFrame | None = None,
+                         copies: bool = False) -> pd.DataFrame:
+    """Return the people who are mentioned but never quoted, most mentioned first (with
+    ``articles``, a story's copies are not counted; ``copies=True`` counts them)."""
+    people = entity_counts(entities, kinds=["person"], articles=articles, copies=copies)
     speakers = set(quotes["speaker"].dropna())
     return people[~people["canonical"].isin(speakers)].reset_index(drop=True)
 
 
 def cooccurrence(entities: pd.DataFrame, *, kinds: Sequence[str] = ("country",),
-                 top: int = 12) -> pd.DataFrame:
-    """Return how many sentences name both entities, for the ``top`` most mentioned ones."""
-    df = entities[entities["kind"].isin(kinds)]
+                 top: int = 12, articles: pd.DataFrame | None = None,
+                 copies: bool = False) -> pd.DataFrame:
+    """Return how many sentences name both entities, for the ``top`` most mentioned ones
+    (with ``articles``, a story's copies are not counted; ``copies=True`` counts them)."""
+    df = one_per_story(entities, articles, copies=copies)
+    df = df[df["kind"].isin(kinds)]
     names = entity_counts(df, top=top)["canonical"].tolist()
     named = df[df["canonical"].isin(names)]
     if named.empty:

@@ -255,7 +255,7 @@ def annotate(
 
     new["entities"], new["quotes"] = resolve_across_articles(new["entities"], new["quotes"])
     return Corpus(
-        articles=articles_frame(articles),
+        articles=articles_frame(articles, stories_cache=cache_dir),
         sentences=_sorted(new["sentences"]),
         entities=_sorted(new["entities"]),
         quotes=_sorted(new["quotes"]),

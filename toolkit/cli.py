@@ -16,13 +16,17 @@ from .loader import DEFAULT_MAX_BYTES, LoadResult, load_articles
 def _add_load_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "paths", nargs="+", metavar="PATH",
-        help="article files or folders (.txt .md .html .json .jsonl .csv), searched recursively",
+        help="article files or folders (.txt .md .html .json .jsonl .csv .docx .pdf, Nexis "
+        ".TXT/.DOCX exports), searched recursively",
     )
     p.add_argument("--max-mb", type=_megabytes, default=DEFAULT_MAX_BYTES / 1024 / 1024,
                    help="skip files larger than this many megabytes (default: %(default)g)")
     p.add_argument("--follow-links", action="store_true",
                    help="read symbolic links in a folder that point outside it (default: "
                    "skipped and named)")
+    p.add_argument("--text-from", metavar="DIR", default=None,
+                   help="folder of saved pages (.html) giving the text of the stories in story "
+                   "lists without text (Media Cloud, GDELT CSV exports), matched by URL")
 
 
 MAX_MB = 1024 * 1024  # 1 TB: past any article file, and within what a read can be asked for
@@ -69,7 +73,7 @@ def _add_codebook_option(p: argparse.ArgumentParser, extra: str = "") -> None:
 
 def _load(args: argparse.Namespace) -> LoadResult:
     return load_articles(args.paths, max_bytes=int(args.max_mb * 1024 * 1024),
-                         follow_links=args.follow_links)
+                         follow_links=args.follow_links, text_from=args.text_from)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -333,6 +337,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a new research folder: the curated notebooks, the seed article, an empty
+    figures/ and a how-to. Then `cd DIR && toolkit run`."""
+    from .project import init_project
+
+    made = init_project(args.folder)
+    print(f"made {made}: notebooks/, seeds/, figures/, README.md\n"
+          f"next: cd {printable(str(made))} && toolkit run")
+    return 0
+
+
 def cmd_notebooks(args: argparse.Namespace) -> int:
     """Re-execute the curated notebooks in place, so their stored outputs are current (for
     maintainers: the test suite compares these outputs with a fresh run)."""
@@ -487,6 +502,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_codebook_option(p)
     p.add_argument("--workers", type=int, default=1, metavar="N", help="spaCy processes")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("init", help="make a new research folder with the notebooks and seeds",
+                       description=cmd_init.__doc__)
+    p.add_argument("folder", metavar="DIR", help="the folder to create (new or empty)")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("notebooks", help="re-execute the curated notebooks in place (maintainers)",
                        description=cmd_notebooks.__doc__)

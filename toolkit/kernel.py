@@ -11,6 +11,7 @@ and ``toolkit run`` all start it the same way, with nothing to warn about. Windo
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,20 @@ class LocalIPCProvisioner(LocalProvisioner):
             km.transport = "ipc"
             km.ip = str(ipc_prefix())
         return await super().pre_launch(**kwargs)
+
+    async def send_signal(self, signum: int) -> None:
+        """Send ``signum`` to the kernel, except the SIGINT jupyter_client sends before a shutdown.
+
+        jupyter_client interrupts every kernel it shuts down, busy or not; when the signal lands
+        while the idle kernel handles the shutdown message, ipykernel logs "KeyboardInterrupt
+        caught in kernel" to the console of ``toolkit run``. The shutdown request, then SIGTERM
+        and SIGKILL if needed, still follow; an interrupt asked for by a user (JupyterLab's stop
+        button) is sent as always.
+        """
+        km = self.parent
+        if signum == signal.SIGINT and getattr(km, "shutting_down", False):
+            return
+        await super().send_signal(signum)
 
 
 def install_kernelspec() -> Path:

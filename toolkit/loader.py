@@ -2,8 +2,10 @@
 
 Formats: ``.txt``/``.md`` (text copied from a web page), ``.html``/``.htm`` (a saved page; the main
 text is extracted by trafilatura), ``.json`` (one article object or a list), ``.jsonl`` (one per
-line) and ``.csv`` (one per row). One bad file or record never stops the batch: it is skipped and
-named, with the reason and what to do, in ``LoadResult.skipped``.
+line), ``.csv`` (one per row), ``.docx`` and ``.pdf`` (a saved article, read by python-docx and
+pypdf), and LexisNexis exports (``.TXT`` and ``.DOCX``, told apart from a single article by their
+content; split by :mod:`toolkit.nexis`). One bad file or record never stops the batch: it is
+skipped and named, with the reason and what to do, in ``LoadResult.skipped``.
 """
 
 from __future__ import annotations
@@ -28,18 +30,21 @@ from .errors import ArticleFormatError
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".docx", ".pdf")
+# read as bytes by their own readers (never decoded as text)
+BINARY_SUFFIXES = (".docx", ".pdf")
 SIDECAR_SUFFIX = ".meta.json"
 
 # Field names seen in the wild, in order of preference (matched case-insensitively).
 FIELDS: dict[str, tuple[str, ...]] = {
     "text": ("text", "body", "content", "article", "full_text", "maintext"),
     "title": ("title", "headline", "heading"),
-    "published": ("published", "date", "publish_date", "published_at", "pubdate", "date_publish"),
+    "published": ("published", "date", "publish_date", "published_at", "pubdate", "date_publish",
+                  "seendate"),
     "url": ("url", "link", "href"),
     "authors": ("authors", "author", "byline", "by"),
-    "outlet": ("outlet", "source", "publisher", "site", "sitename", "domain"),
-    "id": ("id", "article_id", "uid", "guid"),
+    "outlet": ("outlet", "source", "publisher", "site", "sitename", "media_name", "domain"),
+    "id": ("id", "article_id", "uid", "guid", "stories_id"),
     "contributors": ("contributors",),
 }
 
@@ -75,6 +80,7 @@ def load_articles(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     follow_links: bool = False,
+    text_from: str | os.PathLike | None = None,
 ) -> LoadResult:
     """Return the articles found in ``paths`` (files or folders, searched recursively).
 
@@ -82,24 +88,42 @@ def load_articles(
     ``labels/`` folders are not articles. Articles with the same normalised text are kept once.
     A symbolic link in a folder whose target lies outside that folder is skipped and named
     unless ``follow_links``; links to folders are never followed. Only regular files are read.
+    ``text_from``: a folder of saved pages that give the text of the stories in story lists
+    without text (Media Cloud, GDELT CSV exports), matched by URL.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     result = LoadResult()
+    pages = None
+    if text_from is not None:
+        from .readers import SavedPages
+
+        pages = SavedPages(Path(text_from), max_bytes=max_bytes, follow_links=follow_links)
     read: list[tuple[int, Article]] = []  # (position in the input order, article)
     for path in _expand(paths, result, follow_links=follow_links):
-        try:
-            read.extend((len(read), a) for a in
-                        _read_file(path, max_bytes=max_bytes, skipped=result.skipped))
-        except ArticleFormatError as err:
-            result.skipped.append(Skipped(err.path, err.reason, err.where))
-        except Exception as err:  # noqa: BLE001 -- one file never stops the batch
-            result.skipped.append(Skipped(str(path), _failure_reason(path, err)))
+        read.extend((len(read), a) for a in
+                    read_one(path, result.skipped, max_bytes=max_bytes, pages=pages))
+    if pages is not None:
+        result.skipped.extend(pages.left_over())
     kept = _keep_once(read, result.skipped)
     result.extend(article for _, article in sorted(kept, key=lambda pa: pa[0]))
     for skipped in result.skipped:
         log.warning("skipped %s", skipped)
     return result
+
+
+def read_one(path: Path, skipped: list[Skipped], *, max_bytes: int,
+             pages: Any = None) -> list[Article]:
+    """Return the articles of one file; what cannot be read is added to ``skipped`` (the
+    articles read before a failure are kept)."""
+    articles: list[Article] = []
+    try:
+        articles.extend(_read_file(path, max_bytes=max_bytes, skipped=skipped, pages=pages))
+    except ArticleFormatError as err:
+        skipped.append(Skipped(err.path, err.reason, err.where))
+    except Exception as err:  # noqa: BLE001 -- one file never stops the batch
+        skipped.append(Skipped(str(path), _failure_reason(path, err)))
+    return articles
 
 
 def _failure_reason(path: Path, err: Exception) -> str:
@@ -228,8 +252,7 @@ def _is_companion_name(name: str) -> bool:
 
 # Formats researchers save articles in that the loader does not read, with what to do instead.
 _UNREAD_FORMATS = {
-    ".pdf": "PDF", ".docx": "Word", ".doc": "Word", ".odt": "OpenDocument", ".rtf": "RTF",
-    ".pages": "Pages",
+    ".doc": "Word 97-2003 (.doc)", ".odt": "OpenDocument", ".rtf": "RTF", ".pages": "Pages",
 }
 
 
@@ -237,8 +260,9 @@ def _unread_reason(name: str) -> str:
     suffix = Path(name).suffix.lower()
     readable = ", ".join(SUFFIXES)
     if suffix in _UNREAD_FORMATS:
-        return (f"{_UNREAD_FORMATS[suffix]} files are not read: save the article as a web page "
-                f"(.html) or copy its text into a .txt file (read: {readable})")
+        return (f"{_UNREAD_FORMATS[suffix]} files are not read: save the article as Word "
+                f"(.docx), PDF or a web page (.html), or copy its text into a .txt file "
+                f"(read: {readable})")
     return f"not an article file ({suffix or 'no extension'}): the loader reads {readable}"
 
 
@@ -315,12 +339,26 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------- formats
 
 
-def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped]) -> Iterator[Article]:
+def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped],
+               pages: Any = None) -> Iterator[Article]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ArticleFormatError(path, _unread_reason(path.name))
+    if suffix in BINARY_SUFFIXES:
+        from . import readers
+
+        data = read_bytes(path, max_bytes=max_bytes)
+        reader = readers.read_docx if suffix == ".docx" else readers.read_pdf
+        yield from reader(path, data, max_bytes=max_bytes, skipped=skipped)
+        return
     text, encoding = decode(read_bytes(path, max_bytes=max_bytes), path)
-    if suffix in (".txt", ".md"):
+    from .nexis import is_nexis_text  # here: its tables are not read by `import toolkit`
+
+    if suffix == ".txt" and is_nexis_text(normalized := normalize_text(text)):
+        from . import readers
+
+        yield from readers.from_nexis_txt(path, normalized, encoding, skipped)
+    elif suffix in (".txt", ".md"):
         yield _from_pasted_text(path, text, encoding)
     elif suffix in (".html", ".htm"):
         yield _from_html(path, text, encoding)
@@ -329,6 +367,11 @@ def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped]) -> Iterato
     elif suffix == ".jsonl":
         yield from _from_records(path, _jsonl_records(path, text, skipped), encoding, skipped,
                                  "line")
+    elif is_story_list(_csv_columns(text)):
+        from . import readers
+
+        rows = _csv_records(path, text, skipped, need_text=False)
+        yield from readers.from_story_list(path, rows, pages, skipped)
     else:
         yield from _from_records(path, _csv_records(path, text, skipped), encoding, skipped,
                                  "row")
@@ -399,13 +442,23 @@ def _from_html(path: Path, html: str, encoding: str) -> Article:
         "authors": doc.author or "",
         "published": doc.date or "",
         "outlet": doc.sitename or "",
-        "url": doc.url or "",
+        "url": doc.url or _saved_from(html),
     }
     meta.update({k: v for k, v in _sidecar(path).items() if v})
     # trafilatura puts one paragraph per line
     blocks = split_blocks(normalize_text(body).replace("\n", "\n\n"))
     cleaned = clean_blocks(blocks, title=str(meta["title"]))
     return _article(path, path.stem, meta, cleaned, encoding)
+
+
+def _saved_from(html: str) -> str:
+    """Return the address in a browser's ``<!-- saved from url=(0042)https://... -->`` comment.
+
+    >>> _saved_from("<!DOCTYPE html><!-- saved from url=(0021)https://example.org/a -->")
+    'https://example.org/a'
+    """
+    match = re.search(r"<!-- saved from url=\(\d+\)(\S+?) ?-->", html[:4096])
+    return match.group(1) if match else ""
 
 
 def _longest_piece(html: str) -> int:
@@ -463,7 +516,8 @@ def _json_limit_reason(err: Exception) -> str:
             "string, or remove it")
 
 
-def _csv_records(path: Path, text: str, skipped: list[Skipped]) -> list[tuple[int, Any]]:
+def _csv_reader(text: str) -> tuple[csv.DictReader, Any]:
+    """Return a DictReader over the CSV ``text`` and its dialect (``,`` ``;`` or tab)."""
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -471,11 +525,39 @@ def _csv_records(path: Path, text: str, skipped: list[Skipped]) -> list[tuple[in
     csv.field_size_limit(1 << 30)
     # newline="": the csv module splits rows itself, so a lone "\r" ends a row as in a
     # spreadsheet (any other newline handling makes it an error inside an unquoted field)
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    return csv.DictReader(io.StringIO(text, newline=""), dialect=dialect), dialect
+
+
+def _csv_columns(text: str) -> list[str]:
+    """Return the CSV's column names, lower case ([] when its header does not parse)."""
+    try:
+        return [c.strip().lower() for c in (_csv_reader(text)[0].fieldnames or [])]
+    except csv.Error:
+        return []
+
+
+def is_story_list(columns: list[str]) -> bool:
+    """True for the columns of a story list without text (a Media Cloud or GDELT export): a
+    URL column and a title or date column, and no text column.
+
+    >>> is_story_list(["id", "indexed_date", "language", "media_name", "media_url",
+    ...                "publish_date", "title", "url"])
+    True
+    >>> is_story_list(["title", "url", "text"]), is_story_list(["title", "summary"])
+    (False, False)
+    """
+    names = set(columns)
+    return (not names & set(FIELDS["text"]) and bool(names & set(FIELDS["url"]))
+            and bool(names & (set(FIELDS["title"]) | set(FIELDS["published"]))))
+
+
+def _csv_records(path: Path, text: str, skipped: list[Skipped],
+                 *, need_text: bool = True) -> list[tuple[int, Any]]:
+    reader, dialect = _csv_reader(text)
     rows: list[tuple[int, Any]] = []
     try:
         columns = [c.strip().lower() for c in (reader.fieldnames or [])]
-        if not any(c in FIELDS["text"] for c in columns):
+        if need_text and not any(c in FIELDS["text"] for c in columns):
             raise ArticleFormatError(
                 path, f"CSV has no text column (found: {_column_names(columns)}): name "
                 f"the article text column one of {', '.join(FIELDS['text'])}", where="row 1"

@@ -21,9 +21,11 @@ class NotebookInputs:
     """The articles a notebook analyses, their tables, the source line and the figures folder."""
 
     loaded: object  # toolkit.loader.LoadResult
-    corpus: object  # toolkit.annotate.Corpus
+    corpus: object  # toolkit.annotate.Corpus; a syndicated story's copies left out unless asked
     source: str
     figures_dir: Path
+    stories: object = None  # pandas.DataFrame: toolkit.analysis.story_table of every article
+    copies_left_out: int = 0  # copies of a story not counted (count_copies=False)
 
 
 def start(
@@ -31,12 +33,15 @@ def start(
     *,
     cache_dir: str | os.PathLike = "",
     figures_dir: str | os.PathLike = "",
+    count_copies: bool = False,
 ) -> NotebookInputs:
     """Return the loaded and annotated ``articles`` and the folder figures go to.
 
     Relative paths are read from ``notebooks/`` (:func:`toolkit.paths.notebook_inputs`);
     figures go where :func:`toolkit.paths.figures_dir_for` says (the project's ``figures/``
-    only for the seeds). Raises ToolkitError, with every file's reason, when nothing loads.
+    only for the seeds). A story found in several articles (syndicated copies,
+    :mod:`toolkit.stories`) counts once: the copies' rows are left out of every table unless
+    ``count_copies``. Raises ToolkitError, with every file's reason, when nothing loads.
     """
     from . import analysis
     from .annotate import annotate
@@ -49,6 +54,12 @@ def start(
                            + loaded.summary())
     cache = paths.notebook_inputs(cache_dir)[0] if str(cache_dir) else None
     corpus = annotate(loaded, progress=False, cache_dir=cache)
-    return NotebookInputs(loaded=loaded, corpus=corpus,
-                          source=analysis.source_line(corpus.articles),
-                          figures_dir=paths.figures_dir_for(sources, figures_dir))
+    counted = corpus if count_copies else analysis.corpus_once_per_story(corpus)
+    left_out = len(corpus.articles) - len(counted.articles)
+    source = analysis.source_line(counted.articles)
+    if left_out:
+        source += f"; {left_out} syndicated cop{'y' if left_out == 1 else 'ies'} counted once"
+    return NotebookInputs(loaded=loaded, corpus=counted, source=source,
+                          figures_dir=paths.figures_dir_for(sources, figures_dir),
+                          stories=analysis.story_table(corpus.articles),
+                          copies_left_out=left_out)

@@ -1,4 +1,12 @@
-"""Every path the toolkit uses, computed from the package location (no import-time I/O)."""
+"""Every path the toolkit uses: the package's own data, and the research project it works in.
+
+The package's data (codebooks, alias tables, the trade reference) sits beside the code. The
+project (``notebooks/``, ``seeds/``, ``figures/``, ``build/``) is found once, at import:
+``$TOOLKIT_PROJECT`` when set; else the current folder or the nearest folder above it holding
+``notebooks/`` and ``seeds/`` (a folder made by ``toolkit init``, or a checkout); else the
+checkout the package was installed from in editable mode. An installed package used outside
+any project finds none, and the commands that need one say to run ``toolkit init DIR``.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +19,28 @@ DATA_DIR = PACKAGE_DIR / "data"
 CODEBOOK_DIR = DATA_DIR / "codebooks"
 DEFAULT_CODEBOOK = "china_mediation"  # the codebook in CODEBOOK_DIR used when none is named
 
-# The project checkout (only meaningful when the package is used from a clone, which is how the
-# notebooks and `toolkit run` use it).
-PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def is_project(folder: Path) -> bool:
+    """Return whether ``folder`` is a research project: it has ``notebooks/`` and ``seeds/``."""
+    return (folder / "notebooks").is_dir() and (folder / "seeds").is_dir()
+
+
+def find_project(cwd: Path | None = None) -> Path:
+    """Return the project folder (see the module docstring for the order it is looked for in)."""
+    if os.environ.get("TOOLKIT_PROJECT"):
+        return Path(os.environ["TOOLKIT_PROJECT"]).expanduser().resolve()
+    try:
+        here = (cwd or Path.cwd()).resolve()
+    except OSError:  # the current folder was deleted
+        here = PACKAGE_DIR
+    for folder in (here, *here.parents):
+        if is_project(folder):
+            return folder
+    return PACKAGE_DIR.parent  # an editable install's checkout (or site-packages: no project)
+
+
+PROJECT_DIR = find_project()
 SEEDS_DIR = PROJECT_DIR / "seeds"
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 FIGURES_DIR = PROJECT_DIR / "figures"
