@@ -145,6 +145,29 @@ def test_papermill_from_the_project_root_uses_ipc_reads_seeds_and_writes_no_figu
     assert (build / "01-people-mentioned.png").is_file()
 
 
+def test_notebooks_side_by_side_never_move_the_process_folder(tmp_path, monkeypatch):
+    """``execute_all`` runs notebooks in threads of one process: each kernel must start in its
+    notebook's folder without a process-wide ``chdir``, which threads would race on (one thread
+    restoring the folder another left: pytest then lost its relative paths)."""
+    from toolkit.run import execute_all
+
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+        nb = new_notebook(cells=[new_code_cell("import os\nprint(os.path.basename(os.getcwd()))")])
+        nbformat.write(nb, folder / f"0{folders.index(folder)}-where.ipynb")
+    here = os.getcwd()
+    moves = []  # papermill re-enters the current folder around its reads: only a move counts
+    real_chdir = os.chdir
+    monkeypatch.setattr(os, "chdir", lambda path: (
+        real_chdir(path), moves.append(path) if os.getcwd() != here else None))
+    done = execute_all([folder / f"0{i}-where.ipynb" for i, folder in enumerate(folders)],
+                       tmp_path / "out", {}, say=lambda line: None, jobs=2)
+    assert moves == [] and os.getcwd() == here
+    printed = [nbformat.read(p, as_version=4).cells[0].outputs[0]["text"] for p in done]
+    assert printed == ["a\n", "b\n"]  # each kernel ran in its notebook's own folder
+
+
 def test_refresh_notebooks_runs_from_any_folder(tmp_path, monkeypatch):
     """``toolkit notebooks`` starts each kernel in the notebook's folder while the client stays
     in the caller's: the kernel's sockets must not be paths relative to either."""

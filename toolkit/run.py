@@ -69,7 +69,10 @@ def execute_notebook(src: Path, dst: Path, parameters: dict) -> Path:
         try:
             papermill.execute_notebook(
                 str(src), str(tmp), parameters=parameters, kernel_name=KERNEL_NAME,
-                progress_bar=False, log_output=False, cwd=str(src.parent),
+                progress_bar=False, log_output=False,
+                # the kernel starts in the notebook's folder. Not papermill's ``cwd``: that
+                # chdirs the whole process, which notebooks running side by side would race on
+                resources={"metadata": {"path": str(src.parent)}},
             )
         except PapermillExecutionError as err:
             raise NotebookError(
