@@ -11,11 +11,10 @@ Method:
 1. Each body becomes a set of word shingles: every run of ``SHINGLE_WORDS`` consecutive words,
    lower-cased (Unicode case folding), punctuation and spacing dropped, each hashed with CRC-32
    per word (stable across processes and machines, unlike Python's ``hash``).
-2. MinHash signatures (``NUM_PERM`` permutations, numpy) are cut into ``LSH_BANDS`` bands of
+2. MinHash signatures (``NUM_PERM`` permutations) are cut into ``LSH_BANDS`` bands of
    ``LSH_ROWS`` rows (locality-sensitive hashing); two articles that agree on a whole band are
-   a candidate pair: at Jaccard overlap 0.2 with probability 0.93, at 0.3 with 0.998. (This
-   is the scheme of the ``datasketch`` package, vectorised: on BBC 2,225 it is several times
-   faster and imports no scipy; ``benchmarks/story_groups.py --cost --datasketch`` compares.)
+   a candidate pair: at Jaccard overlap 0.2 with probability 0.93, at 0.3 with 0.998. Both
+   steps are the ``datasketch`` package's (``MinHash``, ``MinHashLSH``), imported on first use.
 3. Each proposed pair is checked exactly on the shingle sets: it is a copy when at least
    ``CONTAINMENT`` of the shorter body's shingles occur in the longer one. Containment rather
    than Jaccard, because a copy with a trimmed end or an inserted paragraph keeps most of its
@@ -52,6 +51,7 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,8 @@ NUM_PERM = 128
 LSH_BANDS, LSH_ROWS = 64, 2
 _SEED = 1  # MinHash permutations; fixed so signatures are the same in every run
 _WORD = re.compile(r"\w+")
-_MASK32 = np.uint64(0xFFFFFFFF)
+_MASK32 = np.uint64(0xFFFFFFFF)  # the shingle hash's low 32 bits go into MinHash
+_SCHEME = "affine32"  # datasketch's permutation scheme (named: stored signatures depend on it)
 _MULTIPLIER = np.uint64(1_000_003)  # combines the word hashes of a shingle (wraps mod 2**64)
 
 
@@ -135,13 +136,11 @@ def copy_pairs(articles: Sequence[Article], *,
     sizes = np.zeros(len(articles), dtype=np.int64)
     sigs = np.zeros((len(articles), NUM_PERM), dtype=np.uint64)
     new: dict[str, tuple[int, np.ndarray]] = {}
-    a, b = _permutations()
+    todo = [i for i, article in enumerate(articles) if article.content_hash not in known]
+    for i, sig in zip(todo, signatures([shingle_set(i) for i in todo]), strict=True):
+        new[articles[i].content_hash] = (len(shingle_set(i)), sig)
     for i, article in enumerate(articles):
-        hit = known.get(article.content_hash)
-        if hit is None:
-            s = shingle_set(i)
-            hit = new[article.content_hash] = (len(s), _signature(s, a, b))
-        sizes[i], sigs[i] = hit
+        sizes[i], sigs[i] = known.get(article.content_hash) or new[article.content_hash]
     pairs: set[tuple[int, int]] = set()
     first: dict[bytes, int] = {}  # a short body is a copy only of the very same shingles
     for i in np.flatnonzero((sizes > 0) & (sizes < MIN_SHINGLES)).tolist():
@@ -194,72 +193,51 @@ def _save_signatures(cache_dir: str | os.PathLike,
 
 
 def _signature_version() -> str:
-    return f"v1 words={SHINGLE_WORDS} perm={NUM_PERM} seed={_SEED}"
+    return f"v2 datasketch {_SCHEME} words={SHINGLE_WORDS} perm={NUM_PERM} seed={_SEED}"
 
 
 def signatures(sets: Sequence[np.ndarray]) -> np.ndarray:
-    """Return the MinHash signature of each non-empty shingle set: ``NUM_PERM`` 32-bit minima.
+    """Return the MinHash signature of each shingle set: ``NUM_PERM`` values per set.
 
-    Permutation k maps a (mixed) shingle hash x to ``(a_k * x + b_k) mod 2**64 >> 32`` with
-    fixed odd multipliers (multiply-shift hashing), so signatures are the same in every run.
-    Two sets agree in one position with probability their Jaccard overlap.
+    The ``datasketch`` package computes them (its permutations from ``_SEED``, so signatures
+    are the same in every run), from the low 32 bits of each shingle hash. Two sets agree in
+    one position with probability their Jaccard overlap. (Empty bodies are never indexed.)
 
     >>> s = signatures([shingles("a b c d e f g"), shingles("a b c d e f g")])
     >>> s.shape, bool((s[0] == s[1]).all())
     ((2, 128), True)
     """
-    a, b = _permutations()
-    out = np.empty((len(sets), NUM_PERM), dtype=np.uint64)
-    for i, s in enumerate(sets):
-        out[i] = _signature(s, a, b)
-    return out
+    ds = _datasketch()
+    sketches = ds.MinHash.bulk([s & _MASK32 for s in sets], num_perm=NUM_PERM, seed=_SEED,
+                               hashfunc=int, scheme=_SCHEME)
+    return np.array([m.hashvalues for m in sketches], dtype=np.uint64).reshape(len(sets),
+                                                                                 NUM_PERM)
 
 
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(_SEED)
-    a = rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    return a, rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
+def _datasketch() -> Any:
+    """Return the ``datasketch`` package (imported on first use: it brings scipy, which
+    loading articles without grouping them never needs)."""
+    import datasketch
 
-
-def _signature(s: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if not len(s):
-        return np.full(NUM_PERM, 2**32, dtype=np.uint64)  # above every real value: no match
-    with np.errstate(over="ignore"):  # the arithmetic wraps modulo 2**64 on purpose
-        # one article at a time: its (shingles x permutations) block stays in the CPU cache
-        return ((_mix(s)[:, None] * a + b) >> np.uint64(32)).min(axis=0)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """Return x through the 64-bit finaliser of MurmurHash3 (spreads every bit of the shingle
-    hash over all 64, which multiply-shift hashing needs)."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> np.uint64(33))
-        x = x * np.uint64(0xFF51AFD7ED558CCD)
-        x = x ^ (x >> np.uint64(33))
-        x = x * np.uint64(0xC4CEB9FE1A85EC53)
-        return x ^ (x >> np.uint64(33))
+    return datasketch
 
 
 def _candidates(sigs: np.ndarray, indexed: np.ndarray) -> set[tuple[int, int]]:
     """Return the pairs (i < j) of rows in ``indexed`` whose signatures agree on all
-    ``LSH_ROWS`` values of at least one of ``LSH_BANDS`` bands (probability
-    ``1 - (1 - J**ROWS)**BANDS`` at Jaccard overlap J)."""
+    ``LSH_ROWS`` values of at least one of ``LSH_BANDS`` bands (datasketch's ``MinHashLSH``;
+    probability ``1 - (1 - J**ROWS)**BANDS`` at Jaccard overlap J)."""
     found: set[tuple[int, int]] = set()
     if len(indexed) < 2:
         return found
-    sig = sigs[indexed]
-    for band in range(LSH_BANDS):
-        key = np.zeros(len(indexed), dtype=np.uint64)
-        for row in range(band * LSH_ROWS, (band + 1) * LSH_ROWS):
-            with np.errstate(over="ignore"):
-                key = key * np.uint64(0x1_0000_0001) + sig[:, row]
-        order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        ends = np.r_[starts[1:], len(ordered)]
-        for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
-            bucket = sorted(indexed[order[start:end]].tolist())
-            found.update((x, y) for n, x in enumerate(bucket) for y in bucket[n + 1:])
+    ds = _datasketch()
+    lsh = ds.MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+    sketches = {int(i): ds.LeanMinHash(seed=_SEED, hashvalues=sigs[i], scheme=_SCHEME)
+                for i in indexed}
+    with lsh.insertion_session() as session:
+        for i, sketch in sketches.items():
+            session.insert(i, sketch, check_duplication=False)
+    for i, sketch in sketches.items():
+        found.update((j, i) for j in lsh.query(sketch) if j < i)
     return found
 
 
