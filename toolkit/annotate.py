@@ -223,7 +223,6 @@ def annotate(
     chunks = [todo[i:i + CHUNK_ARTICLES] for i in range(0, len(todo), CHUNK_ARTICLES)]
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in LAYERS}
     problems: list[tuple[str, str, str]] = []
-    bar = _progress(total=len(todo), enabled=progress)
     if engine == "dask":
         from .engine_dask import run_chunks
         results = run_chunks(chunks, scheduler=scheduler, workers=workers)
@@ -231,12 +230,13 @@ def annotate(
         results = _run_local(chunks, workers=workers)
     else:
         raise ValueError(f"engine must be 'local' or 'dask', not {engine!r}")
-    for result in results:
-        for name in LAYERS:
-            parts[name].append(result.frames[name])
-        problems += result.problems
-        bar.update(result.n_articles)
-    bar.close()
+    # closed on the way out too: an interrupted bar is not drawn again after the message
+    with _progress(total=len(todo), enabled=progress) as bar:
+        for result in results:
+            for name in LAYERS:
+                parts[name].append(result.frames[name])
+            problems += result.problems
+            bar.update(result.n_articles)
     new = {name: _concat(parts[name], name) for name in LAYERS}
 
     if cache is not None:
@@ -382,8 +382,8 @@ def _run_local(chunks: list[list[Article]], *, workers: int) -> Iterator[ChunkRe
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # At most a few chunks in flight per worker: results stream back, memory stays flat.
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                             initializer=_warm_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_start_worker)
+    try:
         pending = iter(chunks)
         running = set()
         for chunk in pending:
@@ -394,13 +394,38 @@ def _run_local(chunks: list[list[Article]], *, workers: int) -> Iterator[ChunkRe
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
+    except BaseException:  # Ctrl-C, an error, the caller gone: stop now, not after the queue
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
 
 
-def _warm_worker() -> None:
-    """Load the model once when a worker process starts (not inside its first chunk)."""
+def _start_worker() -> None:
+    """Set up a worker process: Ctrl-C is the parent's to answer, and the model is loaded once
+    here (not inside the first chunk).
+
+    A terminal sends Ctrl-C's SIGINT to every process of the job; a worker that took it would
+    die with a traceback of its own before the parent's message. The parent stops the workers
+    (``_stop_workers``) when it is interrupted.
+    """
+    import signal
+
     from .nlp import load_model
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_model()
+
+
+def _stop_workers(pool) -> None:
+    """Cancel the chunks not started and end the pool's worker processes at once."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # Python 3.14 has terminate_workers(); before it, the processes are only in _processes
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 @functools.cache
