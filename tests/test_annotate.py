@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import importlib.util
 import pickle
@@ -167,3 +168,111 @@ def test_the_main_job_checks_its_codebook_first(tmp_path):
     with pytest.raises(CodebookError, match="no such codebook"):
         run(out_dir=tmp_path / "run", codebook="no_such", say=said.append)
     assert said == [] and not (tmp_path / "run").exists()
+
+
+# -- articles over WINDOW_CHARS: annotated window by window (issue 17, item 3) -----------------
+
+def _long_article(seed_article, paragraphs):
+    from toolkit import Article
+
+    return Article.build(article_id="long", path="long.txt", title=seed_article.title,
+                         published=seed_article.published, paragraphs=paragraphs)
+
+
+def test_windows_of_whole_copies_give_the_whole_articles_tables(seed_article, monkeypatch):
+    """Three copies of the seed as one article, in windows of exactly one copy: every table,
+    every column, is what the whole article gives (offsets, sentence and quote ids moved)."""
+    import toolkit.nlp
+    from toolkit.nlp import windows
+
+    article = _long_article(seed_article, seed_article.paragraphs * 3)
+    whole = annotate([article], progress=False)
+    monkeypatch.setattr(toolkit.nlp, "WINDOW_CHARS", len(seed_article.text))
+    copy = len(seed_article.text) + 2  # a copy and the blank line after it
+    assert [w.start for w in windows(article)] == [0, copy, 2 * copy]
+    windowed = annotate([article], progress=False)
+    for name in ("sentences", "entities", "quotes", "amounts"):
+        assert len(whole.tables()[name]) >= 3, name
+        pd.testing.assert_frame_equal(windowed.tables()[name], whole.tables()[name],
+                                      check_exact=True)
+
+
+def test_windows_cut_inside_a_paragraph_keep_every_offset_and_id_exact(seed_article, monkeypatch):
+    """Windows of 5,000 characters, several inside a 21,000-character paragraph of lines:
+    sentences and amounts are the whole article's, quotes sit where they do in it, and every
+    offset and id points at what it names in the whole article."""
+    import toolkit.nlp
+    from toolkit.nlp import windows
+
+    paragraphs = list(seed_article.paragraphs)
+    article = _long_article(seed_article, [*paragraphs, "\n".join(paragraphs * 3), *paragraphs])
+    text = article.text
+    whole = annotate([article], progress=False)
+    monkeypatch.setattr(toolkit.nlp, "WINDOW_CHARS", 5_000)
+    cuts = list(windows(article))
+    assert len(cuts) >= 6 and sum(w.paragraph == len(paragraphs) for w in cuts) >= 3
+    got = annotate([article], progress=False)
+
+    pd.testing.assert_frame_equal(got.sentences, whole.sentences, check_exact=True)
+    pd.testing.assert_frame_equal(got.amounts, whole.amounts, check_exact=True)
+    where = ["quote_id", "start", "end", "text", "sentence_id", "part_of"]
+    pd.testing.assert_frame_equal(got.quotes[where], whole.quotes[where], check_exact=True)
+    # a mention read without the windows before it may go unresolved, never moved
+    at = ["sentence_id", "start", "end", "text"]
+    assert set(got.entities[at].itertuples(index=False)) <= \
+        set(whole.entities[at].itertuples(index=False))
+    assert len(got.entities) > 0.95 * len(whole.entities)
+
+    sentences = got.sentences
+    assert sentences["sentence_id"].tolist() == list(range(len(sentences)))
+    paragraph_at = [bisect.bisect_right(article.paragraph_offsets(), s) - 1
+                    for s in sentences["start"]]
+    assert sentences["paragraph"].tolist() == paragraph_at
+    bounds = zip(sentences["start"], sentences["end"], strict=True)
+    spans = dict(zip(sentences["sentence_id"], bounds, strict=True))
+    for name in ("sentences", "entities", "quotes", "amounts"):
+        table = got.tables()[name]
+        assert [text[s:e] for s, e in zip(table["start"], table["end"], strict=True)] == \
+            table["text"].tolist(), name
+        for sid, start in zip(table["sentence_id"], table["start"], strict=True):
+            assert spans[sid][0] <= start < spans[sid][1], (name, sid, start)
+    quotes = got.quotes
+    assert quotes["quote_id"].tolist() == list(range(len(quotes)))
+    said = quotes[quotes["speaker_start"] >= 0]
+    assert len(said) > 10
+    assert [text[s:e] for s, e in zip(said["speaker_start"], said["speaker_end"],
+                                                   strict=True)] == \
+        said["speaker_mention"].tolist()
+    for row in quotes[quotes["part_of"] >= 0].itertuples():
+        holder = quotes.iloc[row.part_of]
+        assert holder.start <= row.start and row.end <= holder.end
+
+
+def test_a_windows_parse_is_freed_before_the_next_window_is_read(seed_article, monkeypatch):
+    """What bounds the memory: when annotate_chunk asks for the next window, it holds no earlier
+    window's parse (their Docs are then held only by spaCy's batch, at most 256 pieces)."""
+    import weakref
+
+    import toolkit.nlp
+
+    module = importlib.import_module("toolkit.annotate")  # the package exports the function
+    article = _long_article(seed_article, seed_article.paragraphs * 4)
+    monkeypatch.setattr(toolkit.nlp, "WINDOW_CHARS", 3_000)
+    real_parse = module.parse
+    seen: list[weakref.ref] = []
+    alive: list[int] = []
+
+    def watched(articles):
+        stream = real_parse(articles)
+        while True:
+            alive.append(sum(ref() is not None for ref in seen))
+            one = [next(stream, None)]  # yielded from a list: this frame keeps no reference
+            if one[0] is None:
+                return
+            seen.append(weakref.ref(one[0]))
+            yield one.pop()
+
+    monkeypatch.setattr(module, "parse", watched)
+    result = annotate_chunk([article])
+    assert len(seen) >= 10 and len(result.frames["sentences"]) == 4 * 40
+    assert alive == [0] * len(alive)

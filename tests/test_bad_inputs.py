@@ -294,6 +294,64 @@ def test_an_unwritable_out_is_reported_before_any_work(tmp_path, capsys):
         assert why in err and "loaded" not in err  # nothing was loaded, let alone annotated
 
 
+# Who runs the toolkit in the read-only-OUT test: an unprivileged user, since root writes into
+# a folder whatever its mode (the suite runs as root).
+NOBODY = 65534
+
+
+def _as_nobody() -> list[str] | None:
+    """Return the command prefix that runs a program as uid/gid NOBODY, or None (not root, or
+    neither setpriv nor runuser there)."""
+    if os.geteuid() != 0:
+        return None
+    if shutil.which("setpriv"):
+        return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    if shutil.which("runuser"):
+        return ["runuser", "-u", "nobody", "--"]
+    return None
+
+
+def test_a_read_only_out_is_one_clear_line_for_an_unprivileged_user():
+    """As an ordinary user (not root, who may write anywhere), a read-only OUT is refused
+    before anything is read, in one line naming OUT, with no traceback and nothing written."""
+    import tempfile
+
+    prefix = _as_nobody()
+    if prefix is None:
+        pytest.skip("needs root and setpriv or runuser to run the toolkit as another user")
+    root = Path(__file__).resolve().parents[1]
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(root), "LANG": "C.UTF-8",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    # pytest's tmp_path is root's alone (0700): this folder is one the other user can enter
+    base = Path(tempfile.mkdtemp(prefix="toolkit-read-only-"))
+    try:
+        base.chmod(0o755)
+        article = base / "good.txt"
+        article.write_text("A headline\n\nThe one real paragraph.\n", "utf-8")
+        article.chmod(0o644)
+        out = base / "out"
+        out.mkdir(mode=0o555)
+        out.chmod(0o555)  # read-only for everyone (whatever the umask left)
+        env["HOME"] = str(base)
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import toolkit.cli"],
+                               cwd=base, env=env, capture_output=True, text=True, timeout=120)
+        if probe.returncode:
+            pytest.skip(f"the toolkit cannot run as uid {NOBODY} here (its interpreter or "
+                        f"code is not readable to it): {probe.stderr.strip()[-300:]}")
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "toolkit", "annotate", str(article), "--out",
+             str(out), "--no-cache", "--codebook", ""],
+            cwd=base, env=env, capture_output=True, text=True, timeout=300)
+        left = sorted(p.name for p in out.iterdir())
+    finally:
+        shutil.rmtree(base)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"toolkit annotate: {out}: cannot write into --out (Permission denied): give a folder "
+        "you can write to"], proc.stderr  # one line; nothing loaded, so no "loaded ..." line
+    assert proc.stdout == "" and left == []
+
+
 def test_os_errors_mid_run_are_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
     from toolkit import cli
 

@@ -163,11 +163,12 @@ def _kill_at_first_write(args: list[str], cwd: Path, watched: Path, timeout: flo
 # ------------------------------------------------------------------------------------ corpus
 
 
-def _write_corpus(folder: Path, n: int) -> list[str]:
-    """Write the seed and ``n`` more articles into ``folder``; return the paths to pass."""
+def _write_corpus(folder: Path, n: int, *, synthetic: bool = False) -> list[str]:
+    """Write the seed and ``n`` more articles into ``folder`` (the shared corpus's first ``n``
+    when it is there, unless ``synthetic``); return the paths to pass."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(SEED, folder / SEED.name)
-    if CORPUS.exists():
+    if CORPUS.exists() and not synthetic:
         lines = CORPUS.read_text("utf-8").splitlines()[:n]
         (folder / "more.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
     else:  # synthetic: the seed's paragraphs rotated, so every copy is a distinct article
@@ -220,6 +221,67 @@ def test_sigkill_at_many_points_of_annotate_loses_nothing(tmp_path):
     assert sum(alive for f, alive, _ in outcomes if isinstance(f, float)) >= 4, outcomes
     assert sum(alive for f, alive, _ in outcomes if isinstance(f, str)) >= 3, outcomes
     print("annotate kill points (fraction, killed mid-run, files already new):", outcomes)
+
+
+# Progress as tqdm draws it once a chunk of articles is done: "annotating:  13%|█▎  | 8/61 [...".
+PROGRESS_DONE = re.compile(rb"annotating: +\d+%\|[^|]*\| *[1-9]\d* */ *\d+")
+
+
+def _read_until(proc: subprocess.Popen, pattern: re.Pattern, timeout: float) -> bytes:
+    """Return what ``proc`` wrote on stderr until ``pattern`` appears in it (waiting on the pipe,
+    not sleeping); fail if it ends or ``timeout`` passes first."""
+    import select
+
+    seen, deadline = b"", time.monotonic() + timeout
+    while not pattern.search(seen):
+        left = deadline - time.monotonic()
+        ready = select.select([proc.stderr], [], [], max(left, 0))[0] if left > 0 else []
+        chunk = os.read(proc.stderr.fileno(), 65536) if ready else b""
+        assert chunk, f"no {pattern.pattern!r} on stderr (exit {proc.poll()}): {seen[-2000:]!r}"
+        seen += chunk
+    return seen
+
+
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """Return whether process ``pid`` ignores SIGINT (its SigIgn mask in /proc)."""
+    mask = re.search(r"SigIgn:\s+([0-9a-f]+)", Path(f"/proc/{pid}/status").read_text())[1]
+    return bool(int(mask, 16) >> (signal.SIGINT - 1) & 1)
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_two_workers_stops_cleanly(tmp_path):
+    """Ctrl-C reaches the whole foreground process group, workers included: only the parent
+    answers it, with one clean message, a non-zero exit, and nothing written into OUT."""
+    paths = _write_corpus(tmp_path / "in", 60, synthetic=True)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "annotate", *paths, "--out", str(out), "--no-cache",
+         "--workers", "2", "--codebook", ""],
+        cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)  # its own process group, as a terminal's foreground job
+    try:
+        before = _read_until(proc, PROGRESS_DONE, timeout=600)
+        workers = [pid for pid in _descendants(proc.pid) if _cmdline(pid) == _cmdline(proc.pid)]
+        assert len(workers) == 2  # forked from the parent
+        assert all(_ignores_sigint(pid) for pid in workers)  # only the parent will answer
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does
+        _, rest = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            _kill_tree(proc)
+    err = (before + rest).decode("utf-8", "replace")
+    assert "Traceback" not in err, err[-3000:]
+    assert "KeyboardInterrupt" not in err, err[-3000:]
+    assert err.rstrip().endswith(
+        "interrupted; outputs already written are complete, nothing half-written remains"), err
+    assert proc.returncode == 130
+    assert not re.search(r"annotated \d+ article", err)  # it stopped before the end
+    assert _all_names(out) == []  # no table, no temporary file
+    assert _descendants(proc.pid) == []  # no worker left behind
 
 
 def _kill_when(args: list[str], cwd: Path, ready, timeout: float, delay: float) -> bool:

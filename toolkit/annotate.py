@@ -43,8 +43,13 @@ LAYERS = ("sentences", "entities", "quotes", "amounts")
 LAYER_COLUMNS = {"sentences": SENTENCE_COLUMNS, "entities": ENTITY_COLUMNS,
                  "quotes": QUOTE_COLUMNS, "amounts": AMOUNT_COLUMNS}
 _FLOAT_COLUMNS = frozenset({"polarity", "subjectivity", "value"})
-_INT_COLUMNS = frozenset({"sentence_id", "paragraph", "start", "end", "quote_id",
-                          "speaker_start", "speaker_end", "part_of"})
+# What each integer column numbers within its article: an article over
+# toolkit.nlp.WINDOW_CHARS is annotated window by window, and each window's records are moved
+# into the whole article by what precedes the window (-1, "none", stays as it is).
+POSITIONS = {"start": "chars", "end": "chars", "speaker_start": "chars", "speaker_end": "chars",
+             "paragraph": "paragraphs", "sentence_id": "sentences",
+             "quote_id": "quotes", "part_of": "quotes"}
+_INT_COLUMNS = frozenset(POSITIONS)
 # Articles per unit of work: enough paragraphs for spaCy to batch well, small enough to balance
 # two workers and to stream results back.
 CHUNK_ARTICLES = 8
@@ -218,7 +223,6 @@ def annotate(
     chunks = [todo[i:i + CHUNK_ARTICLES] for i in range(0, len(todo), CHUNK_ARTICLES)]
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in LAYERS}
     problems: list[tuple[str, str, str]] = []
-    bar = _progress(total=len(todo), enabled=progress)
     if engine == "dask":
         from .engine_dask import run_chunks
         results = run_chunks(chunks, scheduler=scheduler, workers=workers)
@@ -226,12 +230,13 @@ def annotate(
         results = _run_local(chunks, workers=workers)
     else:
         raise ValueError(f"engine must be 'local' or 'dask', not {engine!r}")
-    for result in results:
-        for name in LAYERS:
-            parts[name].append(result.frames[name])
-        problems += result.problems
-        bar.update(result.n_articles)
-    bar.close()
+    # closed on the way out too: an interrupted bar is not drawn again after the message
+    with _progress(total=len(todo), enabled=progress) as bar:
+        for result in results:
+            for name in LAYERS:
+                parts[name].append(result.frames[name])
+            problems += result.problems
+            bar.update(result.n_articles)
     new = {name: _concat(parts[name], name) for name in LAYERS}
 
     if cache is not None:
@@ -279,14 +284,23 @@ def annotate_chunk(articles: list[Article]) -> ChunkResult:
     """Return the layer tables of ``articles``: parse them together, annotate each.
 
     This is the unit of work of every engine (in-process, process pool, dask worker). If spaCy
-    fails on the chunk, each article is tried alone so that one bad article is isolated.
+    fails on the chunk, each article is tried alone so that one bad article is isolated. An
+    article over ``toolkit.nlp.WINDOW_CHARS`` is annotated window by window, each window's
+    parse freed before the next is parsed.
     """
     rows: dict[str, list] = {name: [] for name in LAYERS}
     problems: list[tuple[str, str, str]] = []
     try:
-        parsed_all = parse(articles)
-        for parsed in parsed_all:
-            _annotate_one(parsed, rows, problems)
+        article = None
+        for parsed in parse(articles):
+            if parsed.window == 0:
+                if article is not None:
+                    article.add_to(rows)
+                article = _ArticleRows()
+            article.annotate(parsed, problems)
+            del parsed  # the next window is parsed without this one's parse alive
+        if article is not None:
+            article.add_to(rows)
     except Exception as err:  # spaCy itself failed: isolate the article that caused it
         if len(articles) == 1:
             problems.append((articles[0].article_id, "parse", repr(err)))
@@ -297,24 +311,66 @@ def annotate_chunk(articles: list[Article]) -> ChunkResult:
                 frames={n: _concat([p.frames[n] for p in parts], n) for n in LAYERS},
                 problems=[x for p in parts for x in p.problems],
             )
-    frames = {
-        "sentences": pd.DataFrame(rows["sentences"], columns=SENTENCE_COLUMNS),
-        "entities": _frame(rows["entities"], ENTITY_COLUMNS),
-        "quotes": _frame(rows["quotes"], QUOTE_COLUMNS),
-        "amounts": _frame(rows["amounts"], AMOUNT_COLUMNS),
-    }
+    frames = {name: pd.DataFrame(rows[name], columns=LAYER_COLUMNS[name]) for name in LAYERS}
     return ChunkResult(n_articles=len(articles), frames=frames, problems=problems)
 
 
-def _annotate_one(parsed: Parsed, rows: dict[str, list], problems: list) -> None:
-    try:
-        layers = annotate_parsed(parsed)
-    except Exception as err:  # one bad article never sinks the run; it is reported
-        log.warning("annotation failed for %s: %r", parsed.article.article_id, err)
-        problems.append((parsed.article.article_id, "annotate", repr(err)))
-    else:
+class _ArticleRows:
+    """One article's rows, gathered window by window and moved into the whole article's offsets
+    and numbering (``POSITIONS``); none if a window failed (the article is then a problem)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple]] = {name: [] for name in LAYERS}
+        self.failed = False
+        self.sentences = self.quotes = 0  # how many the windows so far had
+
+    def annotate(self, parsed: Parsed, problems: list) -> None:
+        if self.failed:
+            return
+        try:
+            layers = annotate_parsed(parsed)
+        except Exception as err:  # one bad article never sinks the run; it is reported
+            log.warning("annotation failed for %s: %r", parsed.article.article_id, err)
+            problems.append((parsed.article.article_id, "annotate", repr(err)))
+            self.failed = True
+            return
+        by = {"chars": parsed.start, "paragraphs": parsed.paragraph,
+              "sentences": self.sentences, "quotes": self.quotes}
         for name, records in layers.items():
-            rows[name] += records
+            self.rows[name] += _moved(_as_rows(records, LAYER_COLUMNS[name]),
+                                      LAYER_COLUMNS[name], by)
+        self.sentences += len(parsed.sentences)
+        self.quotes += len(layers["quotes"])
+
+    def add_to(self, rows: dict[str, list]) -> None:
+        if not self.failed:
+            for name, records in self.rows.items():
+                rows[name] += records
+
+
+def _as_rows(records: list, columns: list[str]) -> list[tuple]:
+    """Return records as row tuples in ``columns`` order (the sentence layer's already are)."""
+    if not records or isinstance(records[0], tuple):
+        return records
+    # dataclasses.astuple deep-copies every value; reading the fields is several times faster
+    return [tuple(getattr(r, c) for c in columns) for r in records]
+
+
+def _moved(rows: list[tuple], columns: list[str], by: dict[str, int]) -> list[tuple]:
+    """Return ``rows`` with each position column (``POSITIONS``) moved by ``by`` of what it
+    numbers; -1 (none) stays."""
+    shifts = [(i, by[POSITIONS[c]]) for i, c in enumerate(columns)
+              if c in POSITIONS and by[POSITIONS[c]]]
+    if not shifts:
+        return rows
+    out = []
+    for row in rows:
+        moved = list(row)
+        for i, k in shifts:
+            if moved[i] >= 0:
+                moved[i] += k
+        out.append(tuple(moved))
+    return out
 
 
 def _run_local(chunks: list[list[Article]], *, workers: int) -> Iterator[ChunkResult]:
@@ -326,8 +382,8 @@ def _run_local(chunks: list[list[Article]], *, workers: int) -> Iterator[ChunkRe
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # At most a few chunks in flight per worker: results stream back, memory stays flat.
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                             initializer=_warm_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_start_worker)
+    try:
         pending = iter(chunks)
         running = set()
         for chunk in pending:
@@ -338,13 +394,38 @@ def _run_local(chunks: list[list[Article]], *, workers: int) -> Iterator[ChunkRe
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
+    except BaseException:  # Ctrl-C, an error, the caller gone: stop now, not after the queue
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
 
 
-def _warm_worker() -> None:
-    """Load the model once when a worker process starts (not inside its first chunk)."""
+def _start_worker() -> None:
+    """Set up a worker process: Ctrl-C is the parent's to answer, and the model is loaded once
+    here (not inside the first chunk).
+
+    A terminal sends Ctrl-C's SIGINT to every process of the job; a worker that took it would
+    die with a traceback of its own before the parent's message. The parent stops the workers
+    (``_stop_workers``) when it is interrupted.
+    """
+    import signal
+
     from .nlp import load_model
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_model()
+
+
+def _stop_workers(pool) -> None:
+    """Cancel the chunks not started and end the pool's worker processes at once."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # Python 3.14 has terminate_workers(); before it, the processes are only in _processes
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 @functools.cache
@@ -372,13 +453,6 @@ def pipeline_fingerprint() -> str:
     for path in sources:
         digest.update(path.name.encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _frame(records: list, columns: list[str]) -> pd.DataFrame:
-    # dataclasses.astuple deep-copies every value; reading the fields is several times faster
-    # dtypes are set once, when the chunks are concatenated (_concat)
-    rows = [tuple(getattr(r, c) for c in columns) for r in records]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:

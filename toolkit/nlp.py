@@ -11,6 +11,7 @@ subject of the sentence after it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 import re
@@ -35,6 +36,14 @@ MAX_CHUNK_CHARS = 20_000
 # and its working memory grows with the batch's characters (0.25 MB in pieces of 20,000
 # characters peaked 530 MB above the same text in ordinary paragraphs; in pieces of 500, 180 MB).
 MAX_PIECE_CHARS = 300
+# An article over this many characters is parsed and annotated in windows of at most this many
+# characters, one after another, each window's parse freed before the next is read: a whole
+# article's parse costs about 100 MB per MB of text and was kept until its layers had run, so a
+# 20 MB article needed over 2 GB. A window ends at the end of a paragraph where one fits, else
+# between two of the pieces above (at a line break, a sentence end, whitespace); toolkit.annotate
+# moves each window's records into the whole article's offsets and numbering. What spans two
+# windows (a quote, a name given in full in one and shortened in the next) is read in each apart.
+WINDOW_CHARS = 500_000
 # A sentence end: ., ! or ? (and closing quotes or brackets) followed by whitespace.
 _SENTENCE_CUT = re.compile(r"[.!?][\"'”’)\]]*\s+")
 # A dateline: a place in capitals (up to four words, optionally a region after a comma), or in
@@ -321,10 +330,18 @@ class Sentence:
 
 @dataclass
 class Parsed:
-    """An article with its spaCy parse, chunk by chunk (one chunk per paragraph, usually)."""
+    """An article with its spaCy parse, chunk by chunk (one chunk per paragraph, usually).
+
+    An article over ``WINDOW_CHARS`` comes as several, one per window (``windows``): ``article``
+    is then the window as an Article of its own, and the last three fields say where it lies in
+    the whole article.
+    """
 
     article: Article
     chunks: list[Chunk]
+    start: int = 0  # where article.text starts in the whole article's text
+    paragraph: int = 0  # the whole article's index of the first paragraph (or its part) here
+    window: int = 0  # 0 for an article's first (or only) window
 
     @functools.cached_property
     def sentences(self) -> list[Sentence]:
@@ -427,30 +444,106 @@ def split_paragraph(text: str, limit: int = MAX_CHUNK_CHARS,
     return pieces
 
 
+@dataclass(frozen=True)
+class Window:
+    """A stretch of an article that is parsed and annotated on its own (see ``WINDOW_CHARS``).
+
+    ``article`` is the stretch as an Article (the whole article's id, title and date; its text
+    is ``whole.text[start:start + len(article.text)]``, its paragraphs the whole article's from
+    number ``paragraph`` on, the first and last possibly cut); ``pieces`` are what spaCy parses
+    of it, as ``(text, paragraph, start)`` in the window's own numbering and offsets.
+    """
+
+    article: Article
+    start: int
+    paragraph: int
+    index: int
+    pieces: tuple[tuple[str, int, int], ...]
+
+
+def _pieces(article: Article) -> Iterator[tuple[str, int, int]]:
+    """Yield what spaCy parses of ``article``, in order, as ``(text, paragraph, start)``: each
+    paragraph's dateline apart, long paragraphs in pieces (``split_paragraph``)."""
+    for p, (para, para_start) in enumerate(
+        zip(article.paragraphs, article.paragraph_offsets(), strict=True)
+    ):
+        cut = dateline_end(para) if p < _DATELINE_PARAGRAPHS else 0
+        if cut:
+            yield para[:cut], p, para_start
+        for piece_start, piece in split_paragraph(para[cut:]):
+            yield piece, p, para_start + cut + piece_start
+
+
+def windows(article: Article, limit: int | None = None) -> Iterator[Window]:
+    """Yield ``article`` in windows of at most ``limit`` characters (``WINDOW_CHARS``), in order:
+    the article itself when it is no longer; else cut at the end of a paragraph where one fits,
+    else between two of its pieces. The pieces are the whole article's, so each is parsed as
+    it would be in the whole article.
+
+    >>> a = Article.build(article_id="a", path="a.txt",
+    ...                   paragraphs=["One. Two.", "Three.", "Four. Five. Six."])
+    >>> [(w.start, w.paragraph, w.article.paragraphs) for w in windows(a, limit=20)]
+    [(0, 0, ('One. Two.', 'Three.')), (19, 2, ('Four. Five. Six.',))]
+    >>> w = list(windows(a, limit=20))[1]
+    >>> a.text[w.start:w.start + len(w.article.text)] == w.article.text, w.pieces
+    (True, (('Four. Five. Six.', 0, 0),))
+    """
+    limit = WINDOW_CHARS if limit is None else limit
+    if len(article.text) <= limit:
+        yield Window(article, 0, 0, 0, tuple(_pieces(article)))
+        return
+    offsets = article.paragraph_offsets()
+    window: list[tuple[str, int, int]] = []
+    opening = 0  # where in `window` its last paragraph opens (0: no paragraph opens but the first)
+    index = 0
+    for piece in _pieces(article):
+        text, p, start = piece
+        while window and start + len(text) - window[0][2] > limit:
+            # at the end of the window's last whole paragraph, else before this piece
+            cut = len(window) if p != window[-1][1] else opening or len(window)
+            yield _window(article, offsets, window[:cut], index)
+            window, opening, index = window[cut:], 0, index + 1
+        if window and p != window[-1][1]:
+            opening = len(window)
+        window.append(piece)
+    if window:
+        yield _window(article, offsets, window, index)
+
+
+def _window(article: Article, offsets: list[int], pieces: list[tuple[str, int, int]],
+            index: int) -> Window:
+    (_, first, start), (last_text, last, last_start) = pieces[0], pieces[-1]
+    end = last_start + len(last_text)
+    paragraphs = tuple(article.paragraphs[q][max(0, start - offsets[q]):end - offsets[q]]
+                       for q in range(first, last + 1))
+    part = dataclasses.replace(article, paragraphs=paragraphs, text=article.text[start:end])
+    return Window(part, start, first, index,
+                  tuple((text, p - first, s - start) for text, p, s in pieces))
+
+
 def parse(
     articles: Iterable[Article], *, workers: int = 1, batch_size: int = 256
 ) -> Iterator[Parsed]:
-    """Yield each article with its parse, in input order, streaming (no Doc is kept for long)."""
+    """Yield each article with its parse, in input order, streaming (no Doc is kept for long);
+    an article over ``WINDOW_CHARS`` comes window by window (``Parsed.window``).
+
+    Free each Parsed before asking for the next: the windows of one article then never hold
+    their parses at the same time.
+    """
     nlp = load_model()
-    pending: list[Article] = []  # fed to spaCy, not yet yielded
+    pending: list[Window] = []  # fed to spaCy, not yet yielded
 
     def units() -> Iterator[tuple[str, tuple[int, int, int, int]]]:
         for article in articles:
-            pending.append(article)
-            index = len(pending) - 1 + done[0]
-            for p, (para, para_start) in enumerate(
-                zip(article.paragraphs, article.paragraph_offsets(), strict=True)
-            ):
-                cut = dateline_end(para) if p < _DATELINE_PARAGRAPHS else 0
-                if cut:
-                    yield para[:cut], (index, p, para_start, para_start + cut)
-                for piece_start, piece in split_paragraph(para[cut:]):
-                    start = para_start + cut + piece_start
+            for window in windows(article):
+                pending.append(window)
+                index = len(pending) - 1 + done[0]
+                for piece, p, start in window.pieces:
                     yield piece, (index, p, start, start + len(piece))
         # a sentinel so that trailing articles without paragraphs are flushed too
         yield "", (-1, 0, 0, 0)
 
-    done = [0]  # how many articles have been yielded
+    done = [0]  # how many windows have been yielded
     pipe = nlp.pipe(
         units(), as_tuples=True, batch_size=batch_size, n_process=max(1, workers)
     )
@@ -481,22 +574,25 @@ def _release_free_memory() -> None:
         trim(0)
 
 
-def _group(pipe, pending: list[Article], done: list[int]) -> Iterator[Parsed]:
-    """Yield one Parsed per article from spaCy's stream of
-    (doc, (index, paragraph, start, end)); each chunk's text is sliced from its article here,
+def _group(pipe, pending: list[Window], done: list[int]) -> Iterator[Parsed]:
+    """Yield one Parsed per window from spaCy's stream of
+    (doc, (index, paragraph, start, end)); each chunk's text is sliced from its window here,
     so the text does not travel to spaCy's worker processes and back a second time."""
     current: list[Chunk] = []
     current_index = 0
     for doc, (index, paragraph, start, end) in pipe:
         if index == -1:
-            index = done[0] + len(pending)  # past the last article
+            index = done[0] + len(pending)  # past the last window
         while current_index < index:
-            article = pending.pop(0)
-            yield Parsed(article, current)
+            window = pending.pop(0)
+            yield Parsed(window.article, current, start=window.start,
+                         paragraph=window.paragraph, window=window.index)
             done[0] += 1
             current, current_index = [], current_index + 1
+            if window.index or (pending and pending[0].index):  # one window of several
+                _release_free_memory()  # its parse is freed by now: give the memory back
         if index < done[0] + len(pending):
-            text = pending[index - done[0]].text[start:end]
+            text = pending[index - done[0]].article.text[start:end]
             current.append(Chunk(start=start, paragraph=paragraph, doc=doc, text=text))
             if len(current) % _TRIM_EVERY == 0:
                 _release_free_memory()
