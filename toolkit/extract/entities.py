@@ -608,13 +608,28 @@ def _organisations_by_context(cands: list[_Cand], tables: Tables) -> None:
         if before is not None and before.is_lower and before.lower_ in _ORG_CUES and \
                 before.pos_ == "NOUN" and _linked(before, doc[i:j]) and \
                 (before.lower_ not in _ONE_WORD_CUES or j - i == 1) or \
-                c.kind != "group" and _with_shares(doc, i, j):
+                c.kind != "group" and (_with_shares(doc, i, j) or _apposed_org_noun(doc, i, j)):
             orgs.add(c.canonical)
     if not orgs:
         return
     for c in open_:
         if c.canonical in orgs:
             c.kind, c.name = "organization", ()
+
+
+def _apposed_org_noun(doc, i: int, j: int) -> bool:
+    """Return True when the name ``doc[i:j]`` is followed by an appositive naming a kind of
+    organisation ("Aston Martin, the British carmaker,", "Ferrero, the chocolate maker's
+    parent," is not one: the noun must head the appositive)."""
+    if j >= len(doc) or doc[j].text != ",":
+        return False
+    for t in doc[j + 1: j + 7]:
+        if t.dep_ == "appos" and i <= t.head.i < j:
+            return t.is_lower and t.lower_ in _ORG_CUES and t.lower_ not in _ONE_WORD_CUES \
+                and t.pos_ == "NOUN"
+        if t.text in (",", ";") or t.is_sent_start:
+            break
+    return False
 
 
 def _with_shares(doc, i: int, j: int) -> bool:

@@ -44,8 +44,20 @@ TITLE_WORDS = frozenset(
     chairwoman chair director professor prof prof. coach manager captain former deputy acting
     interim state councillor councilor commissioner envoy strongman dictator ruler head
     opposition party commander supreme general-secretary secretary-general rev rev. father
-    cardinal archbishop bishop ayatollah crown""".split()
+    cardinal archbishop bishop ayatollah crown congressman congresswoman""".split()
 )
+# Title words that qualify an office rather than name one ("vice president", "foreign
+# minister", "former senator"): alone they name no one. The others (senator, judge, mayor,
+# chairman ...) name a person when a description ends on them ("the Florida senator").
+TITLE_MODIFIERS = frozenset(
+    """vice prime foreign defense defence finance interior trade economy top former deputy
+    acting interim state opposition party supreme crown executive chief head mr mr. mrs mrs.
+    ms ms. miss dr dr. sen sen. rep rep. gov gov. gen gen. col col. lt lt. capt capt. sgt sgt.
+    adm adm. prof prof. rev rev. sir dame lord lady""".split()
+)
+# Of those, the ones that make another office: "the president" is not the vice president, the
+# former president or the deputy; one of them must be in both a description and a title.
+OFFICE_CHANGERS = frozenset("former vice deputy acting interim".split())
 # The titles dropped from a speaker's words to get the name ("Sen. Warren", "the Prime Minister
 # Theresa May"): the titles a name is written after, without the words that also open names of
 # organisations ("State Department", "Party of Regions", "Trade Representative's office").
@@ -55,6 +67,15 @@ NAME_TITLES = frozenset(
     "rev rev. reverend judge justice secretary chancellor premier king queen prince princess "
     "ambassador foreign defense defence chairman chairwoman leader the".split()
 )
+# Abbreviated titles and the word a description uses for them ("Sen. Rubio", "the senator").
+TITLE_ABBREVIATIONS = {
+    "sen": "senator", "sen.": "senator", "rep": "representative", "rep.": "representative",
+    "gov": "governor", "gov.": "governor", "gen": "general", "gen.": "general",
+    "prof": "professor", "prof.": "professor", "adm": "admiral", "adm.": "admiral",
+    "col": "colonel", "col.": "colonel", "capt": "captain", "capt.": "captain",
+    "lt": "lieutenant", "lt.": "lieutenant", "sgt": "sergeant", "sgt.": "sergeant",
+    "rev": "reverend", "rev.": "reverend",
+}
 # Titles only a person bears: a name after one is a person, whatever the model read.
 HONORIFICS = frozenset("mr mrs ms miss mx dr lord lady sir dame prof professor rev reverend "
                        "sen rep gov".split())
@@ -86,6 +107,16 @@ Gender = Literal["m", "f", ""]
 def is_honorific(word: str) -> bool:
     """Return True for a title only a person bears, capitalised ("Ms", "Dr."; not "to miss")."""
     return word[:1].isupper() and word.rstrip(".").lower() in HONORIFICS
+
+
+def names_a_person(word: str) -> bool:
+    """Return True for a title that names a person when a description ends on it.
+
+    >>> names_a_person("senator"), names_a_person("Justice"), names_a_person("foreign")
+    (True, True, False)
+    """
+    low = word.lower()
+    return low in TITLE_WORDS and low not in TITLE_MODIFIERS
 
 
 def after_honorific(text: str) -> bool:
@@ -156,21 +187,30 @@ def fits_short_form(full: Sequence[str], short: Sequence[str], *, last_words: It
     return full[0] == word and (word not in set(last_words) or word in tables.family_first)
 
 
-def person_role(doc, i: int, sent_start: int, tables: Tables) -> tuple[tuple[str, ...], str]:
-    """Return the title words and the nationality or country written just before the name
-    starting at token ``i`` of ``doc``, within its sentence (which starts at ``sent_start``):
-    "Belarusian President Alexander Lukashenko" gives ``(("president",), "Belarus")``; an
-    appositive ("China's top diplomat, Wang Yi") counts as written before."""
+def person_role(doc, i: int, sent_start: int,
+                tables: Tables) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """Return the title words, the nationality or country, and the other proper words (a
+    state, a party: "Florida", "Republican") written just before the name starting at token
+    ``i`` of ``doc``, within its sentence (which starts at ``sent_start``).
+
+    "Belarusian President Alexander Lukashenko" gives ``(("president",), "Belarus", ())``;
+    "former Secretary of State Hillary Clinton" gives ``(("former", "secretary", "state"), "",
+    ())``; abbreviations are written out ("Sen." is "senator"); an appositive ("China's top
+    diplomat, Wang Yi") counts as written before.
+    """
     k = i - 1
     if k >= 0 and doc[k].text == "," and k - 1 >= 0 and doc[k - 1].lower_ in ROLE_HEADS:
         k -= 1
     role: list[str] = []
     country = ""
+    qualifiers: list[str] = []
     while k >= sent_start:
         tok = doc[k]
         low = tok.lower_
         if low in TITLE_WORDS or low in ROLE_FILLER:
-            role.append(low)
+            role.append(TITLE_ABBREVIATIONS.get(low, low))
+        elif low == "of" and role and k - 1 >= sent_start and doc[k - 1].lower_ in TITLE_WORDS:
+            pass  # "Secretary of State", "Chief of Staff"
         elif tok.tag_ == "POS":
             pass
         elif (dem := lookup_demonym(tok.text, tables)) is not None and dem[1]:
@@ -180,11 +220,18 @@ def person_role(doc, i: int, sent_start: int, tables: Tables) -> tuple[tuple[str
             kind, canonical, _ = lookup_place(tok.text, tables)
             if kind == "country":
                 country = canonical
+            elif role:
+                # "Florida Sen. Marco Rubio", "Vermont Sen. Bernie Sanders"
+                m = k
+                while m >= sent_start and m > k - 3 and doc[m].is_title and doc[m].is_alpha:
+                    qualifiers.append(doc[m].lower_)
+                    m -= 1
             break
         else:
             break
         k -= 1
-    return tuple(r for r in reversed(role) if r not in ROLE_FILLER), country
+    return (tuple(r for r in reversed(role) if r not in ROLE_FILLER), country,
+            tuple(reversed(qualifiers)))
 
 
 def roles_match(wanted: Sequence[str], role: Sequence[str]) -> bool:
@@ -192,9 +239,11 @@ def roles_match(wanted: Sequence[str], role: Sequence[str]) -> bool:
 
     >>> roles_match(("leader",), ("president",)), roles_match(("mayor",), ("president",))
     (True, False)
+    >>> roles_match(("president",), ("former", "president"))
+    False
     """
-    if not role:
-        return False
+    if not role or OFFICE_CHANGERS & set(role) != OFFICE_CHANGERS & set(wanted):
+        return False  # "the president" is not the former president nor the vice president
     if set(wanted) <= set(role):
         return True
     return wanted[-1] == "leader" and any(r in LEADER_ROLES for r in role)
@@ -220,6 +269,7 @@ class _Introduction:
     canonical: str
     role: tuple[str, ...]
     country: str
+    qualifiers: tuple[str, ...] = ()  # other proper words before the title ("florida")
 
 
 class People:
@@ -248,7 +298,10 @@ class People:
         self.full_names: list[tuple[int, str]] = []
         for start, end in person_spans:
             name = strip_titles(text[start:end])
-            if len(name.split()) >= 2:
+            chain = self.chains.get(name)
+            if len(name.split()) >= 2 and (chain is None or chain.kind == "person"):
+                # not a name the entity layer found to be an organisation ("Aston Martin,
+                # the carmaker,"), whatever the model's label
                 self.full_names.append((start, name))
         self._introductions: list[_Introduction] | None = None
         for name, gender in self._genders().items():
@@ -388,9 +441,9 @@ class People:
                 if at is None:
                     continue
                 doc, i, sent_start = at
-                role, country = person_role(doc, i, sent_start, tables)
+                role, country, qualifiers = person_role(doc, i, sent_start, tables)
                 if role:
-                    out.append(_Introduction(m.start, m.canonical, role, country))
+                    out.append(_Introduction(m.start, m.canonical, role, country, qualifiers))
             self._introductions = out
             for intro in out:
                 chain = self.chains.get(intro.canonical)
@@ -398,12 +451,55 @@ class People:
                     chain.role, chain.country = intro.role, intro.country
         return self._introductions
 
-    def by_role(self, role: Sequence[str], country: str, before: int) -> str:
+    def by_role(self, role: Sequence[str], country: str, before: int, *,
+                qualifiers: Sequence[str] = ()) -> str:
         """Return the one person introduced before ``before`` with a title that the role words
-        ``role`` fit, and with the nationality ``country``; "" when none or several do."""
+        ``role`` fit, with the nationality ``country`` and the proper words ``qualifiers``
+        ("florida" for "the Florida senator"); "" when none or several do."""
         fit = {p.canonical for p in self.introductions
-               if p.start < before and p.country == country and roles_match(role, p.role)}
+               if p.start < before and p.country == country and roles_match(role, p.role)
+               and set(qualifiers) <= set(p.qualifiers)}
         return fit.pop() if len(fit) == 1 else ""
+
+    def by_description(self, words: Sequence[str], before: int) -> str:
+        """Return the one person a description of a person refers to ("the Florida senator",
+        "the former secretary of state", "Russia's foreign minister"), by the title, country
+        and proper words the person was introduced with before ``before``; "" when the words
+        are no such description or no single person fits.
+
+        The description is a determiner or a possessive country, modifiers, then title words
+        ending on one (``TITLE_WORDS``); lower-case modifiers ("independent") are not compared.
+        """
+        tables = load_tables()
+        words = [bare(w) if n == len(words) - 1 else w for n, w in enumerate(words)]
+        lows = [w.lower() for w in words]
+        if len(lows) < 2 or lows[-1] not in TITLE_WORDS or lows[0] in ("a", "an"):
+            return ""
+        k = len(lows)
+        while k > 0 and (lows[k - 1] in TITLE_WORDS or lows[k - 1] in ROLE_FILLER or
+                         lows[k - 1] == "of" and k < len(lows)):
+            k -= 1
+        role = tuple(TITLE_ABBREVIATIONS.get(w, w) for w in lows[k:]
+                     if w not in ROLE_FILLER and w != "of")
+        if not role:
+            return ""
+        country = ""
+        qualifiers: list[str] = []
+        for w in words[:k]:
+            if w.lower() == "the":
+                continue
+            name = bare(w)
+            dem = lookup_demonym(name, tables)
+            kind, canonical, _ = lookup_place(name, tables)
+            if dem is not None and dem[1]:
+                country = dem[1]
+            elif kind == "country":
+                country = canonical
+            elif name[:1].isupper():
+                qualifiers.append(name.lower())
+            elif name != w or not name.isalpha():
+                return ""  # a possessive or a number: "the company's chief", "the 30 senators"
+        return self.by_role(role, country, before, qualifiers=qualifiers)
 
     def descriptions(self, taken: set[int]) -> list[tuple[int, int, int, str, str]]:
         """Return the role descriptions ("the Belarusian leader", "Russia's foreign minister")

@@ -49,6 +49,7 @@ from .people import (
     People,
     after_honorific,
     bare,
+    names_a_person,
     strip_titles,
 )
 from .sentiment import sentiment
@@ -808,7 +809,13 @@ class _Resolver:
         m = self.mention_at(start, end)
         # the head noun comes before what qualifies it: "a spokesman for the firm"
         head = re.split(r"\s(?:for|of|at|with|from)\s", bare(mention))[0].split()[-1:] or [""]
-        noun = _speaker_noun(head[0])
+        noun = _describes(head[0])
+        if noun == "person" and head[0].islower() and (m is None or m.start > start or
+                                                       m.end < end):
+            # a description of a person ("the Florida senator", "Top Trump aides", "the
+            # Supreme Court justice"): the names modifying it are not the speaker; the one
+            # person the article introduced with that title is
+            return self.people.by_description(bare(mention).split(), start), "person"
         if person:
             return speaker, "person"
         if m is not None and m.kind in ("group", "country", "place") and noun and (
@@ -900,6 +907,16 @@ def _speaker_noun(word: str) -> SpeakerKind | None:
     return nouns.get(low) or (nouns.get(low[:-1]) if low.endswith("s") else None)
 
 
+def _describes(word: str) -> SpeakerKind | None:
+    """Return the kind of speaker a description ending on ``word`` names: a speaker noun's
+    kind, or a person for a title that names one ("the senator").
+
+    >>> _describes("senator"), _describes("officials"), _describes("foreign")
+    ('person', 'person', None)
+    """
+    return _speaker_noun(word) or ("person" if names_a_person(word) else None)
+
+
 def _is_description(text: str, *, at_sentence_start: bool) -> bool:
     """Return True when ``text`` names no one: no capitalised word after the article, the
     capital of a word opening the sentence aside ("Analysts", "a spokesman", "the team").
@@ -914,7 +931,7 @@ def _is_description(text: str, *, at_sentence_start: bool) -> bool:
         words, at_sentence_start = words[1:], False
     # a capital opening the sentence says nothing about a noun that describes speakers
     # ("Analysts said"), but a word outside the table is taken for a name ("Politifact said")
-    opening = at_sentence_start and bool(words) and _speaker_noun(words[0]) is not None
+    opening = at_sentence_start and bool(words) and _describes(words[0]) is not None
     return not [w for i, w in enumerate(words) if w[:1].isupper() and not (i == 0 and opening)]
 
 
