@@ -320,6 +320,16 @@ def _trim(c: _Cand, tables: Tables) -> bool:
         # International Finance Facility")
         c.label = "PERSON"
     if c.label == "PERSON":
+        # a name has no verb: in a headline in title case the model runs a name on into the
+        # words after it ("Hillary Asking Moderator To ..."), which the parse reads as a verb
+        # (not inside a hyphenated name: "Ki-moon"); the modal or "not" left before the verb
+        # goes too ("Trump May Not Have ...")
+        k = next((k for k in range(c.i + 1, c.j) if doc[k].pos_ in ("VERB", "AUX") and
+                  doc[k - 1].whitespace_), c.j)
+        if k < c.j:
+            while k - 1 > c.i and (doc[k - 1].lower_ in FUNCTION_WORDS or doc[k - 1].is_punct):
+                k -= 1
+            c.j = k
         # "pro-Putin", "anti-Kremlin": the name inside the adjective is still the mention
         while c.j - c.i > 2 and doc[c.i].lower_ in ("pro", "anti") and word(c.i + 1) in "-–":
             c.i += 2
@@ -406,6 +416,16 @@ def _government_reading(c: _Cand) -> bool:
     return False
 
 
+def _written(c: _Cand) -> str:
+    """Return a person's name tokens as the text writes them: "Ban Ki-moon", not "Ban Ki - moon"
+    (the tokens of ``c.name`` joined with the spaces the text has between them)."""
+    doc = c.doc
+    out = ""
+    for n, word in enumerate(c.name):
+        out += word + (doc[c.i + n].whitespace_ and " " if n + 1 < len(c.name) else "")
+    return out
+
+
 def _classify(c: _Cand, tables: Tables) -> None:
     """Set kind, canonical, country and how from the label, the tables and the syntax."""
     text = norm(c.text)
@@ -432,7 +452,7 @@ def _classify(c: _Cand, tables: Tables) -> None:
         # consistency pass
         if not (kind in ("country", "organization", "other")
                 or (kind == "place" and c.j - c.i == 1)):
-            c.kind, c.canonical = "person", " ".join(c.name)
+            c.kind, c.canonical = "person", _written(c)
             return
     if kind:
         c.kind, c.canonical, c.country = kind, canonical, country

@@ -402,7 +402,8 @@ class People:
         """Return the full name a short speaker name at ``start`` stands for ("Wallace" or a
         transcript's "WALLACE" after "Chris Wallace"): the latest earlier full name that ends
         with it, else any full name that holds it (a headline names people before the article
-        does), else an untagged run of proper nouns before it; ``name`` itself when none fits."""
+        does: the one person chain holding it, else the first such name the model tagged),
+        else an untagged run of proper nouns before it; ``name`` itself when none fits."""
         words = name.split()
         if len(words) == 1 and name.isupper() and len(name) > 3:
             words = [name.title()]
@@ -411,6 +412,12 @@ class People:
         for pos, full in reversed(self.full_names):
             if pos < start and full.split()[-1] == words[-1] and full != name:
                 return full
+        # a person chain of the entity layer first: the model's PERSON spans include headline
+        # words ("Hillary Asking Moderator") that no chain confirms
+        held = {c.canonical for c in self.chains.values() if c.kind == "person" and
+                len(c.canonical.split()) >= 2 and words[-1] in c.canonical.split()}
+        if len(held) == 1 and len(held_name := held.pop()) >= len(name):
+            return held_name
         for _pos, full in self.full_names:
             if full.split()[-1] == words[-1] or words[-1] in full.split():
                 return full if len(full) >= len(name) else name
