@@ -49,6 +49,7 @@ from .people import (
     People,
     after_honorific,
     bare,
+    gender_tables,
     names_a_person,
     strip_titles,
 )
@@ -581,7 +582,7 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
                     subj = [cand]
     if not subj:
         return None
-    head = subj[0]
+    head = _before_party_tag(subj[0])
     if head.pos_ not in ("PROPN", "PRON", "NOUN", "NUM", "X"):
         return None
     if head.text.lower() in ("who", "that", "which") and node.dep_ == "relcl":
@@ -593,7 +594,7 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
     # "the country's foreign minister, Sergei Lavrov, said": the appositive is the name
     if head.pos_ == "NOUN":
         for c in head.children:
-            if c.dep_ == "appos" and c.pos_ == "PROPN":
+            if c.dep_ == "appos" and c.pos_ == "PROPN" and _before_party_tag(c) is c:
                 n_start, n_end = _name_span(c, toks)
                 r_start, r_end = toks.abs(head.left_edge), toks.abs_end(head)
                 role = text[r_start - base: r_end - base]
@@ -603,6 +604,20 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
     start, end = _name_span(head, toks)
     return _Attribution(_cue_text(cue), text[start - base: end - base], start, end,
                         _role_of(head, toks.text_of(head.doc)), toks.abs(cue))
+
+
+def _before_party_tag(tok):  # -> spacy.tokens.Token
+    """Return the name before the party and state tag holding ``tok`` ("Gov. John Kasich
+    (R-OH) said": Kasich, not OH), else ``tok``."""
+    doc = tok.doc
+    for k in range(tok.i - 1, max(-1, tok.i - 5), -1):
+        if doc[k].text == ")":
+            return tok
+        if doc[k].text == "(":
+            name = doc[k - 1] if k >= 1 else None
+            return name if name is not None and (name.pos_ == "PROPN" or name.is_title) and \
+                name.pos_ != "PUNCT" else tok
+    return tok
 
 
 def _before_appositive(doc, k: int):  # -> spacy.tokens.Token | None
@@ -921,12 +936,15 @@ def _speaker_noun(word: str) -> SpeakerKind | None:
 
 def _describes(word: str) -> SpeakerKind | None:
     """Return the kind of speaker a description ending on ``word`` names: a speaker noun's
-    kind, or a person for a title that names one ("the senator").
+    kind, or a person for a title that names one ("the senator") or a gendered noun for people
+    ("his niece", ``toolkit/data/gender_words.csv``).
 
     >>> _describes("senator"), _describes("officials"), _describes("foreign")
     ('person', 'person', None)
     """
-    return _speaker_noun(word) or ("person" if names_a_person(word) else None)
+    low = word.lower()
+    return _speaker_noun(word) or (
+        "person" if names_a_person(word) or low in gender_tables()[1] else None)
 
 
 def _is_description(text: str, *, at_sentence_start: bool) -> bool:
