@@ -423,7 +423,7 @@ def _written(c: _Cand) -> str:
     out = ""
     for n, word in enumerate(c.name):
         out += word + (doc[c.i + n].whitespace_ and " " if n + 1 < len(c.name) else "")
-    return out
+    return " ".join(out.split())  # a no-break space the model took for a token goes too
 
 
 def _classify(c: _Cand, tables: Tables) -> None:

@@ -595,9 +595,9 @@ class People:
         before the quote opening at ``anchor``) that fits: a person whose gender the text gives
         and matches (else one whose gender is unknown), or for "it" an organisation or country;
         then, like every pronoun, the latest earlier speaker of their sort in ``history``
-        (``(position, name, is person)``; for he and she, of a compatible gender), then the
-        latest full name of a person. A he or she linked to a person gives that person's
-        gender when the text had not.
+        (``(position, name, is person)``; for he and she, of a compatible gender; a group that
+        no name covers, name "", stops "they" there), then the latest full name of a person.
+        A he or she linked to a person gives that person's gender when the text had not.
         """
         person = pronoun in PERSON_PRONOUNS
         gender = PRONOUN_GENDER.get(pronoun, "")
@@ -614,8 +614,16 @@ class People:
             name = next((n for n in subjects if gender and self.gender(n) == gender),
                         "") or next((n for n in subjects if fits(n)), "")
         if not name:
-            name = next((n for p, n, is_person in reversed(history)
-                         if p < pos and is_person == person and fits(n)), "")
+            for p, n, is_person in reversed(history):
+                if p >= pos:
+                    continue
+                if not n:  # a group no name covers ("officials said"): "they" are them
+                    if pronoun in ("they", "them"):
+                        break
+                    continue
+                if is_person == person and fits(n):
+                    name = n
+                    break
         if not name and person:
             name = next((full for p, full in reversed(self.full_names)
                          if p < pos and fits(full)), "")

@@ -1238,6 +1238,9 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                     resolver.people.learn(att.start, speaker)
                 if speaker:
                     history.append((att.start, speaker, person))
+                elif bare(att.mention).lower().endswith("s") and \
+                        item["speaker_kind"] in ("person", "organization"):
+                    history.append((att.start, "", person))  # "officials": they, unnamed
                 item["person"] = person
         item["speaker"] = speaker
         start, end = item["start"], item["end"]
