@@ -85,6 +85,8 @@ ROLE_HEADS = frozenset(
     secretary spokesman spokeswoman spokesperson strongman dictator ruler governor mayor
     commander chief""".split()
 )
+# Those who speak for an organisation: their words are the organisation's.
+SPOKESPERSONS = frozenset("spokesman spokeswoman spokesperson".split())
 # Heads of state or government: "the Belarusian leader" may refer to one introduced as president.
 LEADER_ROLES = frozenset(
     "president premier chancellor leader king queen emperor strongman dictator ruler".split()

@@ -46,6 +46,7 @@ from .people import (
     OTHER_PRONOUNS,
     PERSON_PRONOUNS,
     ROLE_HEADS,
+    SPOKESPERSONS,
     People,
     after_honorific,
     bare,
@@ -826,10 +827,12 @@ class _Resolver:
         head = re.split(r"\s(?:for|of|at|with|from)\s", bare(mention))[0].split()[-1:] or [""]
         noun = _describes(head[0])
         if noun == "person" and head[0].islower() and (m is None or m.start > start or
-                                                       m.end < end):
+                                                       m.end < end) and not (
+                m is not None and m.kind == "organization" and head[0] in SPOKESPERSONS):
             # a description of a person ("the Florida senator", "Top Trump aides", "the
             # Supreme Court justice"): the names modifying it are not the speaker; the one
-            # person the article introduced with that title is
+            # person the article introduced with that title is. A spokesperson's words are the
+            # organisation's ("a Foreign Ministry spokesman said": the ministry said)
             return self.people.by_description(bare(mention).split(), start), "person"
         if person:
             return speaker, "person"
