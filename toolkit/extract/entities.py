@@ -11,7 +11,8 @@ general rules for news text:
 * canonical names: variants ("U.S.", "America") through ``aliases.csv``; a short form ("Lukashenko",
   "Li") through the full name introduced in the article, minding family-name-first names; a role
   description ("the Belarusian leader") through the person introduced with that role and
-  nationality, only when exactly one person fits.
+  nationality, only when exactly one person fits. Who a short form or a description can be is
+  decided by ``toolkit.extract.people``, the resolver of person chains the quote layer uses too.
 * a capital used for its government ("Beijing denied", "Beijing's position") counts as the country
   (``how="metonymy"``); as a location ("arrived in Beijing") it stays a place with its country.
 * a place inside an organisation's name ("East China Normal University") is part of the
@@ -28,54 +29,27 @@ general rules for news text:
 from __future__ import annotations
 
 import bisect
-import csv
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..nlp import Parsed
-from ..paths import DATA_DIR
 from ..records import Mention
+from .lexicon import Tables, load_tables, lookup_demonym, lookup_place, norm
+from .people import (
+    ROLE_HEADS,
+    SURNAME_PARTICLES,
+    TITLE_WORDS,
+    People,
+    fits_short_form,
+    is_honorific,
+)
 
 # Labels that name something; numbers, dates and money belong to other layers.
 NAMED_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
      "LANGUAGE"}
 )
-# Title words cut from the front of a PERSON span and remembered as the person's role.
-TITLE_WORDS = frozenset(
-    """president vice prime minister premier chancellor leader king queen prince princess emperor
-    mr mr. mrs mrs. ms ms. miss dr dr. sen sen. senator rep rep. representative gov gov. governor
-    mayor gen gen. general col col. lt lt. capt capt. sgt sgt. adm adm. admiral sir dame lord lady
-    pope sheikh ambassador secretary foreign defense defence finance interior trade economy top
-    diplomat spokesman spokeswoman spokesperson judge justice chief executive ceo chairman
-    chairwoman chair director professor prof prof. coach manager captain former deputy acting
-    interim state councillor councilor commissioner envoy strongman dictator ruler head
-    opposition party commander supreme general-secretary secretary-general rev rev. father
-    cardinal archbishop bishop ayatollah crown""".split()
-)
-# Titles only a person bears: a name after one is a person, whatever the model read.
-HONORIFICS = frozenset("mr mrs ms miss mx dr lord lady sir dame prof professor rev reverend "
-                       "sen rep gov".split())
-
-
-def is_honorific(word: str) -> bool:
-    """Return True for a title only a person bears, capitalised ("Ms", "Dr."; not "to miss")."""
-    return word[:1].isupper() and word.rstrip(".").lower() in HONORIFICS
-
-# Role words that a description can end on ("the Belarusian leader", "China's top diplomat").
-ROLE_HEADS = frozenset(
-    """president premier chancellor leader king queen emperor minister diplomat ambassador envoy
-    secretary spokesman spokeswoman spokesperson strongman dictator ruler governor mayor
-    commander chief""".split()
-)
-# Heads of state or government: "the Belarusian leader" may refer to one introduced as president.
-LEADER_ROLES = frozenset(
-    "president premier chancellor leader king queen emperor strongman dictator ruler".split()
-)
-# Modifiers that do not change who a role refers to.
-ROLE_FILLER = frozenset({"top", "then", "current", "new", "longtime", "long-time", "the"})
 # Common nouns for a kind of organisation. One just before a name says the name is one ("oil
 # giant Yukos", "water firm Aguas Argentinas", "budget airline Virgin Blue"); quotes reads a
 # speaker described by one as that organisation ("the UK's biggest mortgage lender said").
@@ -157,111 +131,6 @@ _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday"
 _TABLE_WORDS = frozenset("v vs at b c lbw st not out run retired hurt and pens aet".split())
 
 
-def _read_table(name: str) -> list[dict[str, str]]:
-    """Return the rows of a CSV table in ``toolkit/data``, skipping its ``#`` comment lines."""
-    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if not line.startswith("#") and line.strip()]
-    return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)]
-
-
-@dataclass(frozen=True)
-class Tables:
-    """The editable name tables, indexed for lookup."""
-
-    aliases: dict[str, tuple[str, str]]  # variant -> (canonical, kind); exact
-    aliases_folded: dict[str, tuple[str, str]]  # casefolded variant -> ..., for mixed-case variants
-    capitals: dict[str, tuple[str, bool]]  # city -> (country, may stand for the government)
-    cities: dict[str, str]  # other city -> country
-    countries: frozenset[str]
-    demonyms: dict[str, tuple[str, str]]  # casefolded demonym -> (demonym, country)
-    family_first: frozenset[str]
-    keep_upper: frozenset[str]  # acronyms kept in capitals when a headline is restored
-
-
-@functools.cache
-def load_tables() -> Tables:
-    """Return the alias, capital, city, demonym and surname tables from ``toolkit/data``."""
-    aliases: dict[str, tuple[str, str]] = {}
-    folded: dict[str, tuple[str, str]] = {}
-    for row in _read_table("aliases.csv"):
-        value = (row["canonical"], row["kind"])
-        aliases[_norm(row["alias"])] = value
-        if not row["alias"].isupper():
-            folded[_norm(row["alias"]).casefold()] = value
-    capitals = {
-        _norm(r["capital"]): (r["country"], r.get("metonymy", "1") != "0")
-        for r in _read_table("capitals.csv")
-    }
-    cities = {_norm(r["city"]): r["country"] for r in _read_table("cities.csv")}
-    demonyms = {
-        _norm(r["demonym"]).casefold(): (r["demonym"], r["country"])
-        for r in _read_table("demonyms.csv")
-    }
-    countries = {c for c, _ in capitals.values()}
-    countries |= {c for _, c in demonyms.values() if c}
-    countries |= {c for c, k in aliases.values() if k == "country"}
-    family_first = frozenset(r["surname"] for r in _read_table("surnames_family_first.csv"))
-    keep_upper = frozenset(a for a in aliases if a.replace(".", "").isupper() and " " not in a)
-    return Tables(
-        aliases, folded, capitals, cities, frozenset(countries), demonyms, family_first, keep_upper
-    )
-
-
-def _norm(text: str) -> str:
-    """Return ``text`` with straight apostrophes and single spaces, for table lookups.
-
-    >>> _norm("Xi  Jinping’s")
-    "Xi Jinping's"
-    """
-    return " ".join(text.replace("’", "'").split())
-
-
-def lookup_place(text: str, tables: Tables | None = None) -> tuple[str, str, str]:
-    """Return ``(kind, canonical, country)`` for a place or country name, or ``("", text, "")``.
-
-    >>> lookup_place("the United States")
-    ('country', 'United States', 'United States')
-    >>> lookup_place("Beijing")
-    ('place', 'Beijing', 'China')
-    >>> lookup_place("EU")
-    ('organization', 'European Union', '')
-    """
-    tables = tables or load_tables()
-    name = _norm(text)
-    if name[:4].lower() == "the ":
-        name = name[4:]
-    hit = tables.aliases.get(name) or tables.aliases_folded.get(name.casefold())
-    if hit:
-        canonical, kind = hit
-        return kind, canonical, canonical if kind == "country" else ""
-    if name in tables.capitals:
-        return "place", name, tables.capitals[name][0]
-    if name in tables.countries:
-        return "country", name, name
-    if name in tables.cities:
-        return "place", name, tables.cities[name]
-    return "", text, ""
-
-
-def lookup_demonym(text: str, tables: Tables | None = None) -> tuple[str, str] | None:
-    """Return ``(demonym, country)`` for a nationality word or its plural, else None.
-
-    >>> lookup_demonym("Russians")
-    ('Russian', 'Russia')
-    >>> lookup_demonym("Chinese")
-    ('Chinese', 'China')
-    """
-    tables = tables or load_tables()
-    key = _norm(text).casefold()
-    if key.startswith("the "):
-        key = key[4:]
-    if key in tables.demonyms:
-        return tables.demonyms[key]
-    if key.endswith("s") and key[:-1] in tables.demonyms:
-        return tables.demonyms[key[:-1]]
-    return None
-
-
 class _View:
     """One Doc as this layer reads it: the Doc, where it sits in the article, and the token
     offsets, texts and sentences the rules ask for again and again, read once.
@@ -315,8 +184,6 @@ class _Cand:
     canonical: str = ""
     country: str = ""
     how: str = "model"
-    role: tuple[str, ...] = ()  # title words before a person's name
-    role_country: str = ""  # the nationality or country given with that title
     name: tuple[str, ...] = field(default=())  # a person's name tokens (no titles, no 's)
 
     @property
@@ -446,13 +313,23 @@ def _trim(c: _Cand, tables: Tables) -> bool:
     if c.label != "PERSON" and c.j - c.i <= 4 and (
             c.i > 0 and not doc[c.i].is_sent_start and is_honorific(doc[c.i - 1].text) or
             c.j - c.i > 1 and is_honorific(doc[c.i].text)) and all(
-            doc[k].is_title or doc[k].lower_ in _SURNAME_PARTICLES for k in range(c.i, c.j)) \
+            doc[k].is_title or doc[k].lower_ in SURNAME_PARTICLES for k in range(c.i, c.j)) \
             and doc[c.j - 1].lower_ not in ORG_HEADS \
             and not lookup_place(c.text, tables)[0]:  # a brand: "Dr Pepper" in aliases.csv
         # "Dr Varga", "Mr Camus" read as organisations: the title says who (not "Mr Brown's
         # International Finance Facility")
         c.label = "PERSON"
     if c.label == "PERSON":
+        # a name has no verb: in a headline in title case the model runs a name on into the
+        # words after it ("Hillary Asking Moderator To ..."), which the parse reads as a verb
+        # (not inside a hyphenated name: "Ki-moon"); the modal or "not" left before the verb
+        # goes too ("Trump May Not Have ...")
+        k = next((k for k in range(c.i + 1, c.j) if doc[k].pos_ in ("VERB", "AUX") and
+                  doc[k - 1].whitespace_), c.j)
+        if k < c.j:
+            while k - 1 > c.i and (doc[k - 1].lower_ in FUNCTION_WORDS or doc[k - 1].is_punct):
+                k -= 1
+            c.j = k
         # "pro-Putin", "anti-Kremlin": the name inside the adjective is still the mention
         while c.j - c.i > 2 and doc[c.i].lower_ in ("pro", "anti") and word(c.i + 1) in "-–":
             c.i += 2
@@ -463,9 +340,9 @@ def _trim(c: _Cand, tables: Tables) -> bool:
         # "Ursula von" + "der Leyen": the model cut a family name with a particle short
         k = c.j
         while k < len(doc) and not doc[k].is_sent_start and doc[k].is_lower and \
-                doc[k].lower_ in _SURNAME_PARTICLES:
+                doc[k].lower_ in SURNAME_PARTICLES:
             k += 1
-        if (k > c.j or doc[c.j - 1].lower_ in _SURNAME_PARTICLES) and k < len(doc) and \
+        if (k > c.j or doc[c.j - 1].lower_ in SURNAME_PARTICLES) and k < len(doc) and \
                 not doc[k].is_sent_start and doc[k].is_title and doc[k].is_alpha:
             c.j = k + 1
         # a possessive glued to the name token ("Putin’s" as one token in some tokenisations)
@@ -478,36 +355,6 @@ def _trim(c: _Cand, tables: Tables) -> bool:
         if name == name.lower() != name.upper():  # scripts without case are left alone
             return False  # all in lower case ("wolf", "’s 61st"): no name
     return True
-
-
-def _person_role(c: _Cand, tables: Tables) -> None:
-    """Record the title words and nationality written just before a person's name."""
-    doc, k = c.doc, c.i - 1
-    if k >= 0 and c.view.word(k) == "," and k - 1 >= 0 and doc[k - 1].lower_ in ROLE_HEADS:
-        k -= 1  # appositive: "China's top diplomat, Wang Yi"
-    role: list[str] = []
-    country = ""
-    sent_start = c.view.sentence(c.i).start
-    while k >= sent_start:  # within the name's sentence
-        tok = doc[k]
-        low = tok.lower_
-        if low in TITLE_WORDS or low in ROLE_FILLER:
-            role.append(low)
-        elif tok.tag_ == "POS":
-            pass
-        elif (dem := lookup_demonym(tok.text, tables)) is not None and dem[1]:
-            country = dem[1]
-            break
-        elif tok.ent_type_ == "GPE" or tok.pos_ == "PROPN":
-            kind, canonical, _ = lookup_place(tok.text, tables)
-            if kind == "country":
-                country = canonical
-            break
-        else:
-            break
-        k -= 1
-    c.role = tuple(r for r in reversed(role) if r not in ROLE_FILLER)
-    c.role_country = country
 
 
 def _inside_org_name(c: _Cand) -> tuple[int, int] | None:
@@ -569,9 +416,19 @@ def _government_reading(c: _Cand) -> bool:
     return False
 
 
+def _written(c: _Cand) -> str:
+    """Return a person's name tokens as the text writes them: "Ban Ki-moon", not "Ban Ki - moon"
+    (the tokens of ``c.name`` joined with the spaces the text has between them)."""
+    doc = c.doc
+    out = ""
+    for n, word in enumerate(c.name):
+        out += word + (doc[c.i + n].whitespace_ and " " if n + 1 < len(c.name) else "")
+    return " ".join(out.split())  # a no-break space the model took for a token goes too
+
+
 def _classify(c: _Cand, tables: Tables) -> None:
     """Set kind, canonical, country and how from the label, the tables and the syntax."""
-    text = _norm(c.text)
+    text = norm(c.text)
     if c.label == "NORP":
         dem = lookup_demonym(text, tables)
         c.kind = "group"
@@ -595,7 +452,7 @@ def _classify(c: _Cand, tables: Tables) -> None:
         # consistency pass
         if not (kind in ("country", "organization", "other")
                 or (kind == "place" and c.j - c.i == 1)):
-            c.kind, c.canonical = "person", " ".join(c.name)
+            c.kind, c.canonical = "person", _written(c)
             return
     if kind:
         c.kind, c.canonical, c.country = kind, canonical, country
@@ -619,30 +476,17 @@ def _resolve_people(cands: list[_Cand], tables: Tables, paragraph_of) -> None:
     last_tokens = {c.name[-1] for c in fulls}
     last_seen: dict[str, tuple[int, int]] = {}  # canonical -> (start, paragraph) of latest mention
 
-    def ends_with(f: _Cand, tail: tuple[str, ...]) -> bool:
-        return len(f.name) > len(tail) and tuple(w.lower() for w in f.name[-len(tail):]) == tail
+    def fits(f: _Cand, c: _Cand) -> bool:
+        return fits_short_form(f.name, c.name, last_words=last_tokens, tables=tables)
 
     for c in people:
-        tail = tuple(w.lower() for w in c.name)
         if len(c.name) >= 2 and not (  # "De Vido" after "Julio De Vido" is a short form
-                all(w in _SURNAME_PARTICLES for w in tail[:-1]) and
-                any(ends_with(f, tail) for f in fulls)):
+                all(w.lower() in SURNAME_PARTICLES for w in c.name[:-1]) and
+                any(fits(f, c) for f in fulls)):
             last_seen[c.canonical] = (c.start, paragraph_of(c.start))
             continue
         word = " ".join(c.name)
-
-        def fits(f: _Cand, word: str = word, tail: tuple[str, ...] = tail) -> bool:
-            if ends_with(f, tail):
-                return True
-            # the name a person is widely known by, inside their full name: "Lula" after "Luiz
-            # Inácio Lula da Silva" (an inner word of a name of three or more, not a particle)
-            if len(tail) == 1 and len(f.name) >= 3 and tail[0] not in _SURNAME_PARTICLES \
-                    and tail[0] in (w.lower() for w in f.name[1:-1]):
-                return True
-            # family name first ("Li Mingjiang" -> "Li"): unless the word is some name's last token
-            return f.name[0] == word and (word not in last_tokens or word in tables.family_first)
-
-        before = {f.canonical for f in fulls if f.start < c.start and fits(f)}
+        before = {f.canonical for f in fulls if f.start < c.start and fits(f, c)}
         if len(before) == 1:
             c.canonical, c.how = before.pop(), "short-form"
         elif len(before) > 1:
@@ -654,97 +498,13 @@ def _resolve_people(cands: list[_Cand], tables: Tables, paragraph_of) -> None:
             else:
                 c.canonical, c.how = word, "ambiguous"
         else:
-            after = {f.canonical for f in fulls if fits(f)}
+            after = {f.canonical for f in fulls if fits(f, c)}
             if len(after) == 1:  # a headline or lead naming someone before the full introduction
                 c.canonical, c.how = after.pop(), "short-form"
             else:
                 c.canonical = word
         if c.how == "short-form":
             last_seen[c.canonical] = (c.start, paragraph_of(c.start))
-
-
-# Words that begin a family name of several words ("De Vido", "von der Leyen", "bin Salman").
-_SURNAME_PARTICLES = frozenset("de da di del della der den van von la le du dos das ter ten bin "
-                               "ibn al el".split())
-
-
-def _roles_match(wanted: tuple[str, ...], role: tuple[str, ...]) -> bool:
-    """Return True when a description's role words fit a person's title words."""
-    if not role:
-        return False
-    if set(wanted) <= set(role):
-        return True
-    return (
-        wanted[-1] in LEADER_ROLES
-        and any(r in LEADER_ROLES for r in role)
-        and wanted[-1] == "leader"
-    )
-
-
-def _descriptions(views: list[_View], cands: list[_Cand], tables: Tables) -> list[_Cand]:
-    """Return role descriptions ("the Belarusian leader") resolved to the one person who fits,
-    read in the shared parse's docs ``views``."""
-    people = [
-        c for c in cands
-        if c.kind == "person" and len(c.name) >= 2 and c.role and c.role_country
-    ]
-    if not people:
-        return []
-    taken = {c.start for c in cands}
-    out: list[_Cand] = []
-    for view in views:
-        doc = view.doc
-        for the in _positions_of(doc, "the"):
-            if the + 2 >= len(doc):
-                continue
-            k = the + 1
-            country = ""
-            dem = lookup_demonym(view.word(k), tables)
-            if dem and dem[1]:
-                country, k = dem[1], k + 1
-            else:
-                kind, canonical, _ = lookup_place(view.word(k), tables)
-                if kind == "country" and k + 1 < len(doc) and doc[k + 1].tag_ == "POS":
-                    country, k = canonical, k + 2
-            if not country:
-                continue
-            role: list[str] = []
-            while (
-                k < len(doc)
-                and (doc[k].lower_ in TITLE_WORDS or doc[k].lower_ in ROLE_FILLER)
-                and len(role) < 4
-            ):
-                role.append(doc[k].lower_)
-                k += 1
-            if not role or role[-1] not in ROLE_HEADS:
-                continue
-            # "the Belarusian President Lukashenko": a title
-            if k < len(doc) and doc[k].pos_ == "PROPN":
-                continue
-            wanted = tuple(r for r in role if r not in ROLE_FILLER)
-            start = view.base + view.starts[the]
-            fit = {
-                p.canonical
-                for p in people
-                if p.start < start and p.role_country == country and _roles_match(wanted, p.role)
-            }
-            if len(fit) != 1 or start in taken:
-                continue
-            out.append(
-                _Cand(view, the, k, "ROLE", kind="person", canonical=fit.pop(),
-                      country=country, how="description")
-            )
-    return out
-
-
-def _positions_of(doc, lower: str) -> list[int]:
-    """Return the indices of ``doc``'s tokens whose lower-case form is ``lower`` (searched in
-    the LOWER array, not token by token)."""
-    import numpy as np
-    from spacy.attrs import LOWER
-
-    wanted = np.uint64(doc.vocab.strings[lower])
-    return np.flatnonzero(doc.to_array(LOWER) == wanted).tolist()
 
 
 def extract_entities(parsed: Parsed) -> list[Mention]:
@@ -768,8 +528,6 @@ def extract_entities(parsed: Parsed) -> list[Mention]:
                     continue
                 orgs_made.add(span)
                 c.i, c.j, c.label = org[0], org[1], "ORG"
-        if c.label == "PERSON":
-            _person_role(c, tables)
         _classify(c, tables)
         kept.append(c)
     kept.extend(ruled)
@@ -787,12 +545,26 @@ def extract_entities(parsed: Parsed) -> list[Mention]:
     _consistent_kinds(kept)
     _resolve_people(kept, tables, parsed.paragraph_at)
     _organisations_by_context(kept, tables)
-    kept.extend(_descriptions(views[: len(parsed.chunks)], kept, tables))
-    kept.sort(key=lambda c: c.start)
+    out = _mentions(parsed, kept)
+    # role descriptions ("the Belarusian leader") are resolved by the chains of people the
+    # quote layer reads too
+    described = [
+        _Cand(views[n], i, j, "ROLE", kind="person", canonical=name, country=country,
+              how="description")
+        for n, i, j, name, country in People(parsed, out).descriptions({c.start for c in kept})
+    ]
+    if not described:
+        return out
+    return sorted(out + _mentions(parsed, described), key=lambda m: m.start)
+
+
+def _mentions(parsed: Parsed, cands: list[_Cand]) -> list[Mention]:
+    """Return the candidates as Mention records, in text order."""
+    article = parsed.article
     sent_starts = parsed.sentence_starts
     sents = parsed.sentences
     out: list[Mention] = []
-    for c in kept:
+    for c in sorted(cands, key=lambda c: c.start):
         start, end = c.start, c.end
         k = bisect.bisect_right(sent_starts, start) - 1
         out.append(
@@ -822,7 +594,7 @@ def _relabel_people(cands: list[_Cand], tables: Tables) -> None:
             if c.name[0] in tables.family_first:  # "Wang" after "Wang Yi"
                 names.add(c.name[0])
             for k in range(1, len(c.name) - 1):  # "Von der Leyen" after "Ursula von der Leyen"
-                if c.name[k].lower() in _SURNAME_PARTICLES:
+                if c.name[k].lower() in SURNAME_PARTICLES:
                     names.add(" ".join(c.name[k:]).casefold())
                     break
     if not names:
@@ -830,7 +602,7 @@ def _relabel_people(cands: list[_Cand], tables: Tables) -> None:
     for c in cands:
         if c.kind in ("person", "group") or c.how != "model":
             continue
-        text = _norm(c.text)
+        text = norm(c.text)
         if (text in names or text.casefold() in names) and not lookup_place(text, tables)[0]:
             c.kind = "person"  # label stays the model's, so the correction shows
             c.name = tuple(text.split())
@@ -856,13 +628,28 @@ def _organisations_by_context(cands: list[_Cand], tables: Tables) -> None:
         if before is not None and before.is_lower and before.lower_ in _ORG_CUES and \
                 before.pos_ == "NOUN" and _linked(before, doc[i:j]) and \
                 (before.lower_ not in _ONE_WORD_CUES or j - i == 1) or \
-                c.kind != "group" and _with_shares(doc, i, j):
+                c.kind != "group" and (_with_shares(doc, i, j) or _apposed_org_noun(doc, i, j)):
             orgs.add(c.canonical)
     if not orgs:
         return
     for c in open_:
         if c.canonical in orgs:
-            c.kind, c.name, c.role, c.role_country = "organization", (), (), ""
+            c.kind, c.name = "organization", ()
+
+
+def _apposed_org_noun(doc, i: int, j: int) -> bool:
+    """Return True when the name ``doc[i:j]`` is followed by an appositive naming a kind of
+    organisation ("Aston Martin, the British carmaker,", "Ferrero, the chocolate maker's
+    parent," is not one: the noun must head the appositive)."""
+    if j >= len(doc) or doc[j].text != ",":
+        return False
+    for t in doc[j + 1: j + 7]:
+        if t.dep_ == "appos" and i <= t.head.i < j:
+            return t.is_lower and t.lower_ in _ORG_CUES and t.lower_ not in _ONE_WORD_CUES \
+                and t.pos_ == "NOUN"
+        if t.text in (",", ";") or t.is_sent_start:
+            break
+    return False
 
 
 def _with_shares(doc, i: int, j: int) -> bool:
@@ -941,8 +728,6 @@ def _unlabelled_people(views: list[_View], cands: list[_Cand], tables: Tables) -
                 c = _Cand(view, i, j, "", kind="person", how="model")
                 c.name = words
                 c.canonical = " ".join(words)
-                if j - i >= 2:
-                    _person_role(c, tables)
                 out.append(c)
     return out
 
@@ -977,7 +762,7 @@ def _consistent_kinds(cands: list[_Cand]) -> None:
     article names one thing.
     """
     voters = [
-        (c, _norm(c.text)) for c in cands
+        (c, norm(c.text)) for c in cands
         if c.how == "model" and c.kind in ("person", "organization", "place")
     ]
     votes: dict[str, dict[str, int]] = {}
@@ -1155,11 +940,8 @@ def corpus_short_forms(
     for name in names:
         if len(name.split()) != 1:
             continue
-        fits = {
-            " ".join(f) for f in fulls
-            if f[-1] == name
-            or (f[0] == name and (name not in last_tokens or name in tables.family_first))
-        }
+        fits = {" ".join(f) for f in fulls
+                if fits_short_form(f, [name], last_words=last_tokens, tables=tables)}
         if len(fits) == 1:
             out[name] = fits.pop()
     return out

@@ -24,8 +24,9 @@ apostrophes (’) never open a quote.
 
 The speaker comes from the attribution next to the quote (the subject of a speech verb found by
 the dependency parse, with token patterns as a fallback); the canonical name is that of the
-entity mention overlapping the speaker words; pronouns and unattributed follow-on quotes take
-the most recent fitting speaker.
+entity mention overlapping the speaker words; short names, pronouns and descriptions are
+resolved by the article's chains of people (``toolkit.extract.people``, shared with the entity
+layer), and unattributed follow-on quotes take the previous quote's speaker.
 """
 
 from __future__ import annotations
@@ -39,7 +40,20 @@ from dataclasses import dataclass
 
 from ..nlp import Parsed
 from ..records import Mention, Quote, SpeakerKind
-from .entities import ORG_NOUNS, ROLE_HEADS, _read_table, is_honorific, lookup_demonym
+from .entities import ORG_NOUNS
+from .lexicon import lookup_demonym, read_table
+from .people import (
+    OTHER_PRONOUNS,
+    PERSON_PRONOUNS,
+    ROLE_HEADS,
+    SPOKESPERSONS,
+    People,
+    after_honorific,
+    bare,
+    gender_tables,
+    names_a_person,
+    strip_titles,
+)
 from .sentiment import sentiment
 
 # Speech verbs, matched on word forms (no lemmatizer is loaded).
@@ -127,19 +141,7 @@ _ATTRIBUTING_WORDS = _INDIRECT_WORDS | _LABEL_VERBS | {"put", "puts"}  # "as X p
 # Verbs that take reported speech but are weak evidence of speech; used only with a ccomp.
 _WEAK_INDIRECT = frozenset("believe believes believed think thinks thought estimate estimates "
                            "estimated indicate indicates indicated".split())
-_PRONOUNS_PERSON = frozenset("he she him her i we".split())
 _QUOTED = frozenset("quoted quotes quoting quote cited cites citing".split())
-_PRONOUNS_OTHER = frozenset("it they them".split())
-# The pronouns that pick their antecedent by syntax (a subject just before) and, for he and she,
-# by gender; "I", "we" and "they" keep the latest speaker of their sort.
-_PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f", "it": ""}
-_TITLES = frozenset(
-    "mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. prof prof. president "
-    "prime minister senator representative governor general professor sir lord lady dame "
-    "rev rev. reverend judge justice secretary chancellor premier king queen prince princess "
-    "ambassador foreign defense defence chairman chairwoman leader the".split()
-)
-
 # ORG_NOUNS are the head nouns of a speaker described as an organisation ("the UK's biggest
 # mortgage lender"), not the place that modifies them. Which organisation "the company" is stays
 # open: resolving it to the organisation an article names most was right 16 times in 21 on
@@ -581,19 +583,19 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
                     subj = [cand]
     if not subj:
         return None
-    head = subj[0]
+    head = _before_party_tag(subj[0])
     if head.pos_ not in ("PROPN", "PRON", "NOUN", "NUM", "X"):
         return None
     if head.text.lower() in ("who", "that", "which") and node.dep_ == "relcl":
         head = node.head  # "Stevie Wonder, who joked ...": the relative clause's antecedent
         if head.pos_ not in ("PROPN", "NOUN"):
             return None
-    if head.pos_ == "PRON" and head.text.lower() not in _PRONOUNS_PERSON | _PRONOUNS_OTHER:
+    if head.pos_ == "PRON" and head.text.lower() not in PERSON_PRONOUNS | OTHER_PRONOUNS:
         return None  # "that said"
     # "the country's foreign minister, Sergei Lavrov, said": the appositive is the name
     if head.pos_ == "NOUN":
         for c in head.children:
-            if c.dep_ == "appos" and c.pos_ == "PROPN":
+            if c.dep_ == "appos" and c.pos_ == "PROPN" and _before_party_tag(c) is c:
                 n_start, n_end = _name_span(c, toks)
                 r_start, r_end = toks.abs(head.left_edge), toks.abs_end(head)
                 role = text[r_start - base: r_end - base]
@@ -603,6 +605,20 @@ def _attribution_from_cue(cue, toks: _Tokens, blocked: Sequence[_Span],
     start, end = _name_span(head, toks)
     return _Attribution(_cue_text(cue), text[start - base: end - base], start, end,
                         _role_of(head, toks.text_of(head.doc)), toks.abs(cue))
+
+
+def _before_party_tag(tok):  # -> spacy.tokens.Token
+    """Return the name before the party and state tag holding ``tok`` ("Gov. John Kasich
+    (R-OH) said": Kasich, not OH), else ``tok``."""
+    doc = tok.doc
+    for k in range(tok.i - 1, max(-1, tok.i - 5), -1):
+        if doc[k].text == ")":
+            return tok
+        if doc[k].text == "(":
+            name = doc[k - 1] if k >= 1 else None
+            return name if name is not None and (name.pos_ == "PROPN" or name.is_title) and \
+                name.pos_ != "PUNCT" else tok
+    return tok
 
 
 def _before_appositive(doc, k: int):  # -> spacy.tokens.Token | None
@@ -696,7 +712,7 @@ def _lead_in_subject(toks: _Tokens, spans: Sequence[_Span], lo: int,
     root = colon.sent.root
     subj = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
     if root.pos_ not in ("VERB", "AUX") or not subj or not (
-            subj[0].pos_ == "PROPN" or subj[0].lower_ in _PRONOUNS_PERSON):
+            subj[0].pos_ == "PROPN" or subj[0].lower_ in PERSON_PRONOUNS):
         return None
     return _attribution_from_cue(root, toks, spans, lo, hi)
 
@@ -753,7 +769,8 @@ def _according_to(tokens: list, toks: _Tokens, blocked) -> tuple[_Attribution, o
 
 
 class _Resolver:
-    """Canonical speaker names: entity mentions first, then the article's own PERSON names."""
+    """Canonical speaker names: entity mentions first, then the article's chains of people
+    (``toolkit.extract.people``), which also give pronouns their antecedents."""
 
     def __init__(self, parsed: Parsed, mentions: Sequence[Mention], toks: _Tokens) -> None:
         self.parsed = parsed
@@ -762,147 +779,15 @@ class _Resolver:
         self._mention_starts = [m.start for m in self.mentions]
         self._longest_mention = max([0, *(m.end - m.start for m in self.mentions)])
         self.person_ents = toks.person_entities()  # (start, end) of every PERSON entity
-        self.persons: list[tuple[int, str]] = []  # (start, full name) of multi-word PERSON ents
-        text = parsed.article.text
-        for start, end in self.person_ents:
-            name = _strip_titles(text[start:end])
-            if len(name.split()) >= 2:
-                self.persons.append((start, name))
-
-    @functools.cached_property
-    def runs(self) -> list[tuple[int, str]]:
-        """Return ``(start, name)`` of untagged name-like runs, a last resort (so found only
-        when a speaker needs them): runs of two or three capitalised proper nouns."""
-        import numpy as np
-        from spacy.attrs import ENT_TYPE, IDX, LENGTH, POS
-        from spacy.symbols import PROPN
-
-        text = self.parsed.article.text
-        untagged_or_person = (0, _string_id("PERSON"))
-        runs: list[tuple[int, str]] = []
-        for chunk in self.parsed.chunks:
-            cols = chunk.doc.to_array([POS, ENT_TYPE, IDX, LENGTH])
-            run: list[tuple[int, int, str]] = []  # (token index, start, text) of each word
-            # Only proper nouns are visited; any other token ends a run, so a gap between two
-            # visited positions ends one too.
-            propn = np.flatnonzero(cols[:, 0] == PROPN)
-            for i, (_, ent_type, idx, length) in zip(propn.tolist(), cols[propn].tolist(),
-                                                     strict=True):
-                if run and i != run[-1][0] + 1:
-                    _end_run(run, runs)
-                    run = []
-                word = text[chunk.start + idx: chunk.start + idx + length]  # the token's text
-                if word[:1].isupper() and ent_type in untagged_or_person and word.isalpha():
-                    run.append((i, chunk.start + idx, word))
-                    continue
-                _end_run(run, runs)
-                run = []
-            _end_run(run, runs)
-        return runs
-
-    @functools.cached_property
-    def genders(self) -> dict[str, str]:
-        """Return the gender ("m" or "f") of each person the text gives one, by canonical name.
-
-        The evidence is the text's own: a title or a gendered role word just before a mention
-        ("Mrs Lomax", "spokeswoman Mao Ning"), one in an appositive after it ("Ann Lee, his
-        wife,"), else a first name in the table; a person with conflicting evidence stays
-        unknown (absent), and so does anyone the tables do not cover.
-        """
-        first_names, words = _gender_tables()
-        text = self.parsed.article.text
-        by_words: dict[str, set[str]] = {}
-        by_name: dict[str, set[str]] = {}
-        for m in self.mentions:
-            if m.kind != "person" or not m.canonical:
-                continue
-            found = by_words.setdefault(m.canonical, set())
-            before = text[max(0, m.start - 30):m.start].split()
-            if before and (g := words.get(before[-1].lower().strip(".,"))):
-                found.add(g)
-            appositive = re.match(r",\s+((?:[\w’'-]+\s+){0,5}?[\w-]+),", text[m.end:m.end + 80])
-            if appositive:
-                found |= {g for w in appositive.group(1).lower().split() if (g := words.get(w))}
-            first = _strip_titles(m.canonical).split()
-            if len(first) >= 2 and (g := first_names.get(first[0].lower())):
-                by_name.setdefault(m.canonical, set()).add(g)
-        out = {}
-        for name in by_words.keys() | by_name.keys():
-            evidence = by_words.get(name) or by_name.get(name, set())
-            if len(evidence) == 1:
-                out[name] = next(iter(evidence))
-        return out
-
-    def _subjects_before(self, pos: int, anchor: int, *, person: bool,
-                         spans: Sequence[_Span]) -> list[str]:
-        """Return the canonical names of the mentions in subject position before ``pos``: in its
-        own sentence, then in the sentence before ``anchor`` (where the quote opens; same or
-        previous paragraph); in each, subjects of the main clause first, then the others, the
-        nearest first. Mentions inside quotes are the quote's words, not antecedents."""
-        sentences = self.parsed.sentences
-        here, opening = self.parsed.sentence_at(pos), self.parsed.sentence_at(anchor)
-        if here is None or opening is None:
-            return []
-        order = [here.sentence_id]
-        if opening.sentence_id >= 1:
-            prev = sentences[opening.sentence_id - 1]
-            if opening.paragraph - prev.paragraph <= 1:
-                order.append(prev.sentence_id)
-        kinds = ("person",) if person else ("organization", "country")
-        lo = bisect_left(self._mention_starts, sentences[min(order)].start)
-        hi = bisect_left(self._mention_starts, pos)
-        ranked: list[tuple[int, bool, int, str]] = []  # (sentence rank, not main, -start, name)
-        for m in self.mentions[lo:hi]:
-            if m.kind not in kinds or not m.canonical or m.end > pos or \
-                    m.sentence_id not in order or _in_spans(m.start, spans):
-                continue
-            for t in self.toks.within(m.start, m.end):
-                if t.dep_ in ("nsubj", "nsubjpass") and not (
-                        m.start <= self.toks.abs(t.head) < m.end):
-                    # the main clause's subject, or a speech verb's, is the one a pronoun
-                    # after it most often means ("X said he believed a bid would let Y ...")
-                    main = t.head.dep_ == "ROOT" or _is_cue(t.head)
-                    ranked.append((order.index(m.sentence_id), not main, -m.start, m.canonical))
-                    break
-        return [name for *_, name in sorted(ranked)]
+        self.people = People(parsed, self.mentions, person_spans=self.person_ents)
 
     def antecedent(self, pos: int, pronoun: str, history: Sequence[tuple[int, str, bool]],
                    spans: Sequence[_Span], *, anchor: int | None = None) -> str:
-        """Return who a pronoun speaker at ``pos`` stands for, or "".
-
-        He, she and it take a subject before them (in their own sentence, then in the one
-        before the quote opening at ``anchor``) that fits: a person whose gender the text gives
-        and matches (else one whose gender is unknown), or for "it" an organisation or country;
-        then, like every pronoun, the latest earlier speaker of their sort (for he and she, of a
-        compatible gender), then the latest full name of a person.
-        """
-        person = pronoun in _PRONOUNS_PERSON
-        gender = _PRONOUN_GENDER.get(pronoun, "")
-
-        def fits(name: str) -> bool:
-            return not gender or self.genders.get(name, gender) == gender
-
-        name = ""
-        if pronoun in _PRONOUN_GENDER:
-            subjects = self._subjects_before(pos, pos if anchor is None else anchor,
-                                             person=person, spans=spans)
-            name = next((n for n in subjects if gender and self.genders.get(n) == gender),
-                        "") or next((n for n in subjects if fits(n)), "")
-        if not name:
-            name = next((n for p, n, is_person in reversed(history)
-                         if p < pos and is_person == person and fits(n)), "")
-        if not name and person:
-            name = next((full for p, full in reversed(self.persons) if p < pos and fits(full)),
-                        "")
-        if name and gender and name not in self.genders:
-            self.genders[name] = gender  # a pronoun linked to a person gives their gender
-        return name
-
-    def learn(self, start: int, name: str) -> None:
-        """Remember a full speaker name, so that later short forms resolve to it."""
-        if len(name.split()) >= 2 and name[:1].isupper():
-            self.persons.append((start, name))
-            self.persons.sort()
+        """Return who a pronoun speaker at ``pos`` stands for, or "" (see
+        ``People.antecedent``); words inside quotes are never antecedents."""
+        return self.people.antecedent(pos, pronoun, history, anchor=anchor,
+                                      inside_quote=lambda p: _in_spans(p, spans),
+                                      is_speech_verb=_is_cue)
 
     def mention_at(self, start: int, end: int) -> Mention | None:
         """Return the longest mention overlapping ``[start, end)`` (the first of equals)."""
@@ -919,12 +804,12 @@ class _Resolver:
 
     def is_person(self, start: int, end: int, text: str) -> bool:
         m = self.mention_at(start, end)
-        if m is None and _honorific(text):
+        if m is None and after_honorific(text):
             return True  # "Lord Browne", which the model did not tag (the entity layer makes
             # a tagged name after a title a person, unless a table says otherwise: "Dr Pepper")
         if m is not None:
             return m.kind == "person"
-        if text.lower() in _PRONOUNS_PERSON:
+        if text.lower() in PERSON_PRONOUNS:
             return True
         return any(s < end and start < e for s, e in self.person_ents)
 
@@ -939,8 +824,16 @@ class _Resolver:
         """
         m = self.mention_at(start, end)
         # the head noun comes before what qualifies it: "a spokesman for the firm"
-        head = re.split(r"\s(?:for|of|at|with|from)\s", _bare(mention))[0].split()[-1:] or [""]
-        noun = _speaker_noun(head[0])
+        head = re.split(r"\s(?:for|of|at|with|from)\s", bare(mention))[0].split()[-1:] or [""]
+        noun = _describes(head[0])
+        if noun == "person" and head[0].islower() and (m is None or m.start > start or
+                                                       m.end < end) and not (
+                m is not None and m.kind == "organization" and head[0] in SPOKESPERSONS):
+            # a description of a person ("the Florida senator", "Top Trump aides", "the
+            # Supreme Court justice"): the names modifying it are not the speaker; the one
+            # person the article introduced with that title is. A spokesperson's words are the
+            # organisation's ("a Foreign Ministry spokesman said": the ministry said)
+            return self.people.by_description(bare(mention).split(), start), "person"
         if person:
             return speaker, "person"
         if m is not None and m.kind in ("group", "country", "place") and noun and (
@@ -955,15 +848,14 @@ class _Resolver:
         if m is not None and m.kind == "group":
             # "Republicans", "the Saudis" speak as a group; "Chinese" alone is an adjective
             # the parse took for a subject
-            bare = _strip_article(mention)
+            word = _strip_article(mention)
             # "Cuban" after "Mark Cuban" is the man, not a nationality
-            full = next((f for p, f in reversed(self.persons) if p < start and
-                         f.split()[-1] == bare), "")
+            full = self.people.full_name_before(start, word)
             if full:
                 return full, "person"
-            if lookup_demonym(bare) is not None and not bare.endswith("s"):
+            if lookup_demonym(word) is not None and not word.endswith("s"):
                 return "", "unknown"
-            return speaker, "organization" if bare.endswith("s") else "unknown"
+            return speaker, "organization" if word.endswith("s") else "unknown"
         if noun == "document":
             # "according to a statement from the Bank of Canada", "a report by X": X's words
             text = self.parsed.article.text
@@ -973,6 +865,14 @@ class _Resolver:
                     "person", "organization", "country"):
                 return (named.canonical or named.text,
                         "person" if named.kind == "person" else "organization")
+            # "Sanders’ fundraising email": the words of the person whose document it is, when
+            # the article names that person in full (the model often misses a possessive name)
+            owner = _POSSESSOR.match(mention)
+            if owner is not None:
+                full = self.people.full_name(start + owner.start(1), owner.group(1))
+                chain = self.people.chains.get(full)
+                if chain is not None and chain.kind == "person" and len(full.split()) >= 2:
+                    return full, "person"
             return "", "document"
         sentence = self.parsed.sentence_at(start)
         opening = sentence is not None and sentence.start == start
@@ -1008,47 +908,12 @@ class _Resolver:
             return _strip_article(text)
         if m is not None and m.canonical and (len(m.canonical.split()) > 1 or m.kind != "person"):
             return m.canonical
-        name = _strip_titles(m.canonical if m is not None and m.canonical else text)
-        if not name:
-            return ""
-        words = name.split()
-        if len(words) == 1 and name.isupper() and len(name) > 3:
-            words = [name.title()]  # a transcript's "WALLACE" is the Wallace named before
-        if len(words) <= 2 and words[0][:1].isupper():
-            # a short form: the latest earlier full name that ends with (or contains) it
-            for pos, full in reversed(self.persons):
-                if pos < start and full.split()[-1] == words[-1] and full != name:
-                    return full
-            for _pos, full in self.persons:
-                if full.split()[-1] == words[-1] or words[-1] in full.split():
-                    return full if len(full) >= len(name) else name
-            if len(words) == 1:
-                for pos, full in self.runs:
-                    if pos < start and full.split()[-1] == words[-1]:
-                        return full
-        return name
+        name = strip_titles(m.canonical if m is not None and m.canonical else text)
+        return self.people.full_name(start, name) if name else ""
 
 
-@functools.cache
-def _gender_tables() -> tuple[dict[str, str], dict[str, str]]:
-    """Return the first-name and gender-word tables: lower-case word -> "m" or "f"."""
-    names = {r["name"]: r["gender"] for r in _read_table("first_names.csv")}
-    words = {r["word"]: r["gender"] for r in _read_table("gender_words.csv")}
-    return names, words
-
-
-def _honorific(text: str) -> bool:
-    """Return True when ``text`` is a name after a title only a person bears ("Mr Camus")."""
-    first, _, rest = text.partition(" ")
-    return bool(rest) and is_honorific(first)
-
-
-def _end_run(run: list[tuple[int, int, str]], runs: list[tuple[int, str]]) -> None:
-    """Keep a finished run of two or three proper nouns as a name (titles stripped)."""
-    if 2 <= len(run) <= 3:
-        name = _strip_titles(" ".join(word for _, _, word in run))
-        if len(name.split()) >= 2:
-            runs.append((run[0][1], name))
+# a name and a possessive opening a description: "Sanders’ fundraising email", "Mr. Ryan's letter"
+_POSSESSOR = re.compile(r"((?:[A-Z][\w.-]*\s){0,2}[A-Z][\w-]*)(?:[’']s?)\s")
 
 
 @functools.cache
@@ -1057,7 +922,7 @@ def _speaker_nouns() -> dict[str, SpeakerKind]:
     ``toolkit/data/speaker_nouns.csv``, plus ORG_NOUNS and ROLE_HEADS)."""
     nouns: dict[str, SpeakerKind] = dict.fromkeys(ORG_NOUNS, "organization")
     nouns |= dict.fromkeys(ROLE_HEADS, "person")
-    nouns |= {r["word"]: r["kind"] for r in _read_table("speaker_nouns.csv")}  # type: ignore
+    nouns |= {r["word"]: r["kind"] for r in read_table("speaker_nouns.csv")}  # type: ignore
     return nouns
 
 
@@ -1072,6 +937,19 @@ def _speaker_noun(word: str) -> SpeakerKind | None:
     return nouns.get(low) or (nouns.get(low[:-1]) if low.endswith("s") else None)
 
 
+def _describes(word: str) -> SpeakerKind | None:
+    """Return the kind of speaker a description ending on ``word`` names: a speaker noun's
+    kind, or a person for a title that names one ("the senator") or a gendered noun for people
+    ("his niece", ``toolkit/data/gender_words.csv``).
+
+    >>> _describes("senator"), _describes("officials"), _describes("foreign")
+    ('person', 'person', None)
+    """
+    low = word.lower()
+    return _speaker_noun(word) or (
+        "person" if names_a_person(word) or low in gender_tables()[1] else None)
+
+
 def _is_description(text: str, *, at_sentence_start: bool) -> bool:
     """Return True when ``text`` names no one: no capitalised word after the article, the
     capital of a word opening the sentence aside ("Analysts", "a spokesman", "the team").
@@ -1081,12 +959,12 @@ def _is_description(text: str, *, at_sentence_start: bool) -> bool:
     >>> _is_description("the Chinese foreign ministry", at_sentence_start=True)
     False
     """
-    words = _bare(text).split()
+    words = bare(text).split()
     if words and words[0].lower() in ("the", "a", "an"):
         words, at_sentence_start = words[1:], False
     # a capital opening the sentence says nothing about a noun that describes speakers
     # ("Analysts said"), but a word outside the table is taken for a name ("Politifact said")
-    opening = at_sentence_start and bool(words) and _speaker_noun(words[0]) is not None
+    opening = at_sentence_start and bool(words) and _describes(words[0]) is not None
     return not [w for i, w in enumerate(words) if w[:1].isupper() and not (i == 0 and opening)]
 
 
@@ -1103,31 +981,15 @@ def _describes_organization(text: str) -> bool:
     return bool(words) and words[-1] in ORG_NOUNS
 
 
-_POSSESSIVE_END = re.compile(r"[’']s$")
-
-
 def _strip_article(text: str) -> str:
     """Return ``text`` without a leading article or a trailing possessive.
 
     >>> _strip_article("the Chinese foreign ministry's")
     'Chinese foreign ministry'
     """
-    text = _bare(text)
+    text = bare(text)
     first, _, rest = text.partition(" ")
     return rest if rest and first.lower() in ("the", "a", "an") else text
-
-
-def _bare(text: str) -> str:
-    """Return ``text`` without surrounding punctuation and a trailing possessive."""
-    return _POSSESSIVE_END.sub("", text.strip(" ,.;:"))
-
-
-def _strip_titles(text: str) -> str:
-    text = _bare(text)
-    words = text.split()
-    while len(words) > 1 and words[0].lower().strip(",") in _TITLES:
-        words.pop(0)
-    return " ".join(words)
 
 
 # --- the extractor ----------------------------------------------------------------------------
@@ -1276,6 +1138,11 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
         if span.closed and dash and kind == "direct":
             # “...” ― Name: a signed quote
             attribution = _dash_attribution(toks.within(span.close + dash.end(), after_hi), toks)
+        if attribution is None and span.open > lo and kind == "partial":
+            # "Name: ..." opening a headline gives Name the words quoted after the colon, even
+            # past a speech verb ("Sanders: Clinton Asking Voters To ‘Look Away’"); a direct
+            # quote keeps its cue, which then stays out of reported speech
+            attribution = _headline_speaker(text, lo, span.open, resolver)
         for r_lo, r_hi in ([] if attribution else regions):
             # _according_to and the cues below look at no other words
             region = toks.attributing_within(r_lo, r_hi, outside=spans)
@@ -1359,10 +1226,10 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
         speaker = item.get("speaker", "")
         if att is not None and not speaker:
             low = att.mention.lower()
-            if low in _PRONOUNS_PERSON or low in _PRONOUNS_OTHER:
+            if low in PERSON_PRONOUNS or low in OTHER_PRONOUNS:
                 speaker = resolver.antecedent(att.start, low, history, spans,
                                               anchor=min(item["start"], att.start))
-                item["person"] = low in _PRONOUNS_PERSON
+                item["person"] = low in PERSON_PRONOUNS
                 item["speaker_kind"] = "person" if item["person"] else \
                     "organization" if speaker and low == "it" else "unknown"
             else:
@@ -1371,9 +1238,12 @@ def extract_quotes(parsed: Parsed, mentions: Sequence[Mention] = ()) -> list[Quo
                 speaker, item["speaker_kind"] = resolver.speaker_kind(
                     att.start, att.end, att.mention, speaker, person=person)
                 if person:
-                    resolver.learn(att.start, speaker)
+                    resolver.people.learn(att.start, speaker)
                 if speaker:
                     history.append((att.start, speaker, person))
+                elif bare(att.mention).lower().endswith("s") and \
+                        item["speaker_kind"] in ("person", "organization"):
+                    history.append((att.start, "", person))  # "officials": they, unnamed
                 item["person"] = person
         item["speaker"] = speaker
         start, end = item["start"], item["end"]
