@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
@@ -20,12 +19,13 @@ from toolkit.coverage import UNDATED
 from .export import _freeze_layout
 from .theme import (
     PALETTE,
-    REPORT_WIDTH_IN,
     STANCE_COLOURS,
     TEXT_GREY,
     _finish,
     _fmt_num,
+    _new_figure,
     _no_data,
+    _report_figure,
     _require,
     _truncate,
     style,
@@ -57,6 +57,17 @@ def _period_label(unit: str) -> str:
     return "Week (starting Monday)" if unit == "week" else "Month"
 
 
+def _bars_by_period(ax: Any, periods: list[str], xs: list[float], values: pd.Series, *,
+                    colour: str, period: str, nbins: int = 10) -> None:
+    """Draw one bar per period (the undated one grey), integer y ticks, grid and period axis."""
+    ax.bar(xs, values, width=0.8, color=[UNDATED_COLOUR if p == UNDATED else colour
+                                         for p in periods])
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=nbins))
+    ax.yaxis.grid(True)
+    _period_ticks(ax, periods, xs)
+    ax.set_xlabel(_period_label(period))
+
+
 def period_bars(
     df: pd.DataFrame,
     *,
@@ -75,19 +86,12 @@ def period_bars(
     periods = data["period"].astype(str).tolist()
     xs = _positions(periods)
     with style():
-        fig = plt.figure(figsize=(REPORT_WIDTH_IN, 3.4), layout="constrained")
-        fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
-        ax = fig.add_subplot()
+        fig, ax = _new_figure(3.4)
         if not periods:
             _no_data(ax)
         else:
-            colours = [UNDATED_COLOUR if p == UNDATED else PALETTE[0] for p in periods]
-            ax.bar(xs, data[value], width=0.8, color=colours)
-            _period_ticks(ax, periods, xs)
-            ax.yaxis.grid(True)
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            _bars_by_period(ax, periods, xs, data[value], colour=PALETTE[0], period=period)
             ax.set_ylabel(ylabel)
-            ax.set_xlabel(_period_label(period))
         _finish(fig, title=title, source=source)
         _freeze_layout(fig)
     return fig, data
@@ -115,8 +119,7 @@ def share_over_time(
     periods = data["period"].astype(str).tolist()
     xs = _positions(periods)
     with style():
-        fig = plt.figure(figsize=(REPORT_WIDTH_IN, 4.4), layout="constrained")
-        fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
+        fig = _report_figure(4.4)
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
         if not periods or int(data["n"].sum()) == 0:
             _no_data(top)
@@ -139,13 +142,9 @@ def share_over_time(
             top.set_ylabel(ylabel)
             top.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(labels),
                        borderaxespad=0.2)
-            colours = [UNDATED_COLOUR if p == UNDATED else TEXT_GREY for p in periods]
-            bottom.bar(xs, data["n"], width=0.8, color=colours)
+            _bars_by_period(bottom, periods, xs, data["n"], colour=TEXT_GREY, period=period,
+                            nbins=3)
             bottom.set_ylabel("Units", fontsize=8)
-            bottom.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=3))
-            bottom.yaxis.grid(True)
-            _period_ticks(bottom, periods, xs)
-            bottom.set_xlabel(_period_label(period))
         _finish(fig, title=title, source=source)
         _freeze_layout(fig)
     return fig, data
@@ -175,10 +174,7 @@ def claims_by_article(
         drop=True)
     n = len(data)
     with style():
-        fig = plt.figure(figsize=(REPORT_WIDTH_IN, min(9.0, max(2.8, 1.6 + 0.24 * max(n, 1)))),
-                         layout="constrained")
-        fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
-        ax = fig.add_subplot()
+        fig, ax = _new_figure(min(9.0, max(2.8, 1.6 + 0.24 * max(n, 1))))
         if n == 0:
             _no_data(ax)
         else:

@@ -128,11 +128,16 @@ def _fmt_num(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def _new_figure(height: float, *, width: float = REPORT_WIDTH_IN) -> tuple[Figure, Any]:
+def _report_figure(height: float, *, width: float = REPORT_WIDTH_IN) -> Figure:
+    """Return an empty report-width figure with the house layout (constrained, small pads)."""
     fig = plt.figure(figsize=(width, height), layout="constrained")
     fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
-    ax = fig.add_subplot()
-    return fig, ax
+    return fig
+
+
+def _new_figure(height: float, *, width: float = REPORT_WIDTH_IN) -> tuple[Figure, Any]:
+    fig = _report_figure(height, width=width)
+    return fig, fig.add_subplot()
 
 
 def _finish(
