@@ -153,11 +153,7 @@ def mentions_by(entities: pd.DataFrame, articles: pd.DataFrame, *,
     df = entities[entities["kind"].isin(kinds)]
     names = entity_counts(df, top=top)["canonical"].tolist()
     columns, group = _groups(articles, by=by, period=period, top_outlets_n=top_outlets_n)
-    df = df[df["canonical"].isin(names)]
-    cells = df.groupby([df["canonical"], df["article_id"].map(group)]).size()
-    matrix = cells.unstack(fill_value=0).reindex(index=names, columns=columns, fill_value=0)
-    matrix.index.name, matrix.columns.name = "entity", None
-    return matrix.astype(int)
+    return _count_matrix(df, "canonical", names, columns, group, index_name="entity")
 
 
 def quoted_by_outlet(quotes: pd.DataFrame, articles: pd.DataFrame, *, top: int = 10,
@@ -170,10 +166,17 @@ def quoted_by_outlet(quotes: pd.DataFrame, articles: pd.DataFrame, *, top: int =
     q = sourced_quotes(quotes)
     names = quoted_sources(quotes)["speaker"].head(top).tolist()
     columns, group = _groups(articles, by="outlet", period="auto", top_outlets_n=top_outlets_n)
-    q = q[q["speaker"].isin(names)]
-    cells = q.groupby([q["speaker"], q["article_id"].map(group)]).size()
+    return _count_matrix(q, "speaker", names, columns, group, index_name="speaker")
+
+
+def _count_matrix(rows: pd.DataFrame, key: str, names: list[str], columns: list[str],
+                  group: dict[str, str], *, index_name: str) -> pd.DataFrame:
+    """Return the rows counted by ``key`` (rows ``names``, in order) and by their article's
+    group (columns ``columns``, in order), zeros where none."""
+    rows = rows[rows[key].isin(names)]
+    cells = rows.groupby([rows[key], rows["article_id"].map(group)]).size()
     matrix = cells.unstack(fill_value=0).reindex(index=names, columns=columns, fill_value=0)
-    matrix.index.name, matrix.columns.name = "speaker", None
+    matrix.index.name, matrix.columns.name = index_name, None
     return matrix.astype(int)
 
 
