@@ -18,12 +18,12 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .article import Article
+from .article import Article, Removed
 from .cleaning import clean_blocks, norm_key, normalize_text, split_blocks, split_names
 from .errors import ArticleFormatError
 
@@ -354,12 +354,14 @@ def _read_file(path: Path, *, max_bytes: int, skipped: list[Skipped],
     text, encoding = decode(read_bytes(path, max_bytes=max_bytes), path)
     from .nexis import is_nexis_text  # here: its tables are not read by `import toolkit`
 
-    if suffix == ".txt" and is_nexis_text(normalized := normalize_text(text)):
-        from . import readers
+    if suffix in (".txt", ".md"):
+        text = normalize_text(text)
+        if suffix == ".txt" and is_nexis_text(text):
+            from . import readers
 
-        yield from readers.from_nexis_txt(path, normalized, encoding, skipped)
-    elif suffix in (".txt", ".md"):
-        yield _from_pasted_text(path, text, encoding)
+            yield from readers.from_nexis_txt(path, text, encoding, skipped)
+        else:
+            yield _from_pasted_text(path, text, encoding)
     elif suffix in (".html", ".htm"):
         yield _from_html(path, text, encoding)
     elif suffix == ".json":
@@ -393,8 +395,8 @@ def _sidecar(path: Path) -> dict[str, Any]:
 
 
 def _from_pasted_text(path: Path, text: str, encoding: str) -> Article:
+    """Return the article of a pasted .txt or .md file (``text`` already normalised)."""
     meta = _sidecar(path)
-    text = normalize_text(text)
     title = _text_value(_field(meta, "title"))
     if path.suffix.lower() == ".md":
         # a leading "# Title" is the headline
@@ -402,7 +404,18 @@ def _from_pasted_text(path: Path, text: str, encoding: str) -> Article:
         if match and not title:
             title, text = match.group(1).strip(), text[match.end():]
         text = re.sub(r"(?m)^#{1,6}\s+", "", text)
-    cleaned = clean_blocks(split_blocks(text), title=title, title_in_body=not title)
+    return _from_blocks(path, split_blocks(text), encoding, meta=meta, title=title)
+
+
+def _from_blocks(path: Path, blocks: list, encoding: str, *, meta: dict[str, Any] | None = None,
+                 title: str = "", removed: Sequence[Removed] = ()) -> Article:
+    """Return the one article of ``path`` from its text blocks, cleaned by the web rules: the
+    title from ``title``, else its sidecar (``meta``, read when not given), else the first lines;
+    ``removed`` goes first among the removed lines."""
+    meta = _sidecar(path) if meta is None else meta
+    title = title or _text_value(_field(meta, "title"))
+    cleaned = clean_blocks(blocks, title=title, title_in_body=not title)
+    cleaned.removed[:0] = list(removed)
     return _article(path, path.stem, meta, cleaned, encoding)
 
 

@@ -94,7 +94,7 @@ def date_of(written: str) -> str:
     >>> date_of("5. July 2019"), date_of("Edition 1;")
     ('2019-07-05', '')
     """
-    import datetime as dt
+    from .loader import iso_date
 
     match = _DATE.search(written)
     if not match:
@@ -102,10 +102,7 @@ def date_of(written: str) -> str:
     month = match.group("month") or match.group("month2")
     day = match.group("day") or match.group("day2")
     year = match.group("year") or match.group("year2")
-    try:
-        return dt.datetime.strptime(f"{month} {day} {year}", "%B %d %Y").date().isoformat()
-    except ValueError:
-        return ""
+    return iso_date(f"{month} {day}, {year}")
 
 
 def byline_names(byline: str) -> list[str]:

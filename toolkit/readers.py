@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import nexis
 from .article import Article, Removed
-from .cleaning import Cleaned, clean_blocks, normalize_text, split_blocks
+from .cleaning import Cleaned, normalize_text, split_blocks
 from .errors import ArticleFormatError
 
 # A Word file that is an OLE container (not a zip) is password-protected, or a .doc renamed.
@@ -135,14 +135,10 @@ def _docx_paragraphs(path: Path, data: bytes, *, max_bytes: int) -> tuple[list[s
 
 
 def _single_docx(path: Path, paragraphs: list[str]) -> Article:
-    from .loader import _article, _field, _sidecar, _text_value
+    from .loader import _from_blocks
 
-    meta = _sidecar(path)
-    title = _text_value(_field(meta, "title"))
     # a Word paragraph is a paragraph; a line break inside one was made by hand
-    blocks = split_blocks("\n\n".join(paragraphs))
-    cleaned = clean_blocks(blocks, title=title, title_in_body=not title)
-    return _article(path, path.stem, meta, cleaned, "utf-8")
+    return _from_blocks(path, split_blocks("\n\n".join(paragraphs)), "utf-8")
 
 
 # ------------------------------------------------------------------------------------ .pdf
@@ -150,15 +146,11 @@ def _single_docx(path: Path, paragraphs: list[str]) -> Article:
 
 def read_pdf(path: Path, data: bytes, *, max_bytes: int, skipped: list) -> Iterator[Article]:
     """Yield the article of a PDF with a text layer (a saved or printed article)."""
-    from .loader import _article, _field, _sidecar, _text_value
+    from .loader import _from_blocks
 
-    pages = _pdf_pages(path, data)
-    meta = _sidecar(path)
-    title = _text_value(_field(meta, "title"))
-    blocks, furniture = pdf_blocks(pages)
-    cleaned = clean_blocks(blocks, title=title, title_in_body=not title)
-    cleaned.removed[:0] = [Removed(line, "PDF page header or footer") for line in furniture]
-    yield _article(path, path.stem, meta, cleaned, "utf-8")
+    blocks, furniture = pdf_blocks(_pdf_pages(path, data))
+    yield _from_blocks(path, blocks, "utf-8", removed=[
+        Removed(line, "PDF page header or footer") for line in furniture])
 
 
 def _pdf_pages(path: Path, data: bytes) -> list[str]:

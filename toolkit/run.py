@@ -106,7 +106,7 @@ def execute_all(todo: Sequence[Path], out_dir: Path, parameters: dict, *,
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(one, nb) for nb in todo]
-    errors = [f.exception() for f in futures if f.exception() is not None]
+    errors = [error for f in futures if (error := f.exception()) is not None]
     if errors:
         raise errors[0]
     return [f.result() for f in futures]

@@ -110,12 +110,6 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     return shared / min(len(a), len(b))
 
 
-def _is_copy(a: np.ndarray, b: np.ndarray) -> bool:
-    if min(len(a), len(b)) < MIN_SHINGLES:
-        return len(a) == len(b) and bool(len(a)) and bool((a == b).all())
-    return containment(a, b) >= CONTAINMENT
-
-
 def copy_pairs(articles: Sequence[Article], *,
                cache_dir: str | os.PathLike | None = None) -> list[tuple[str, str]]:
     """Return the pairs of article_ids (smaller id first, sorted) whose bodies are copies.
@@ -125,6 +119,8 @@ def copy_pairs(articles: Sequence[Article], *,
     the few in candidate pairs.
     """
     articles = sorted(articles, key=lambda a: a.article_id)
+    if len(articles) < 2:  # nothing to pair: no signature, no datasketch import
+        return []
     known = _load_signatures(cache_dir)
     sets: dict[int, np.ndarray] = {}
 
@@ -148,7 +144,7 @@ def copy_pairs(articles: Sequence[Article], *,
         if j != i:
             pairs.add((j, i))
     for i, j in sorted(_candidates(sigs, np.flatnonzero(sizes >= MIN_SHINGLES))):
-        if _is_copy(shingle_set(i), shingle_set(j)):
+        if containment(shingle_set(i), shingle_set(j)) >= CONTAINMENT:
             pairs.add((i, j))
     if cache_dir is not None and new:
         _save_signatures(cache_dir, {**known, **new})

@@ -186,7 +186,7 @@ def fits_short_form(full: Sequence[str], short: Sequence[str], *, last_words: It
         return True
     word = " ".join(short)
     tables = tables or load_tables()
-    return full[0] == word and (word not in set(last_words) or word in tables.family_first)
+    return full[0] == word and (word not in last_words or word in tables.family_first)
 
 
 def person_role(doc, i: int, sent_start: int,

@@ -775,11 +775,11 @@ class _Resolver:
     def __init__(self, parsed: Parsed, mentions: Sequence[Mention], toks: _Tokens) -> None:
         self.parsed = parsed
         self.toks = toks
-        self.mentions = sorted(mentions, key=lambda m: m.start)
-        self._mention_starts = [m.start for m in self.mentions]
-        self._longest_mention = max([0, *(m.end - m.start for m in self.mentions)])
         self.person_ents = toks.person_entities()  # (start, end) of every PERSON entity
-        self.people = People(parsed, self.mentions, person_spans=self.person_ents)
+        self.people = People(parsed, mentions, person_spans=self.person_ents)
+        self.mentions = self.people.mentions  # sorted by start, as the chains index them
+        self._mention_starts = self.people.starts
+        self._longest_mention = max([0, *(m.end - m.start for m in self.mentions)])
 
     def antecedent(self, pos: int, pronoun: str, history: Sequence[tuple[int, str, bool]],
                    spans: Sequence[_Span], *, anchor: int | None = None) -> str:
